@@ -1,0 +1,5 @@
+import { DatacenterSummary } from '@/components/shell/datacenter-summary';
+
+export default function DatacenterPage() {
+  return <DatacenterSummary />;
+}

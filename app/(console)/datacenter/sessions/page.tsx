@@ -1,0 +1,5 @@
+import { SessionsPanel } from '@/components/access/sessions-panel';
+
+export default function SessionsPage() {
+  return <SessionsPanel />;
+}

@@ -1,0 +1,42 @@
+'use client';
+import Link from 'next/link';
+import { usePathname } from 'next/navigation';
+import type { ReactNode } from 'react';
+import { cn } from '@/components/ui/cn';
+
+/** The content pane: a title, a row of tabs (one route each) and the active tab's page. */
+export function ContentTabs({ title, tabs, children }: { title: string; tabs: { href: string; label: string }[]; children: ReactNode }) {
+  const pathname = usePathname();
+  return (
+    <div className="flex h-full flex-col">
+      <h1 className="border-b border-slate-200 bg-white px-4 py-2 text-base font-semibold dark:border-slate-800 dark:bg-slate-900">{title}</h1>
+      <div className="flex min-h-0 flex-1">
+        <nav aria-label={`${title} sections`} className="w-44 shrink-0 border-r border-slate-200 bg-white py-2 dark:border-slate-800 dark:bg-slate-900">
+          <ul role="tablist" aria-orientation="vertical">
+            {tabs.map((t) => {
+              const active = pathname === t.href;
+              return (
+                <li key={t.href} role="presentation">
+                  <Link
+                    role="tab"
+                    aria-selected={active}
+                    href={t.href}
+                    className={cn(
+                      'block px-4 py-1.5 text-sm',
+                      active ? 'bg-brand-50 font-medium text-brand-700 dark:bg-slate-800 dark:text-brand-500' : 'hover:bg-slate-100 dark:hover:bg-slate-800',
+                    )}
+                  >
+                    {t.label}
+                  </Link>
+                </li>
+              );
+            })}
+          </ul>
+        </nav>
+        <div role="tabpanel" className="min-w-0 flex-1 overflow-auto p-4">
+          {children}
+        </div>
+      </div>
+    </div>
+  );
+}

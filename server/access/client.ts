@@ -1,0 +1,14 @@
+type HeaderBag = Record<string, string | string[] | undefined> | Headers;
+
+function header(h: HeaderBag, name: string): string {
+  const v = h instanceof Headers ? h.get(name) : h[name];
+  return (Array.isArray(v) ? v[0] : v) ?? '';
+}
+
+/**
+ * The client's address and user agent. server/main.ts overwrites
+ * x-forwarded-for with the socket's address on every request, so it can be trusted.
+ */
+export function clientOf(h: HeaderBag): { ip: string; userAgent: string } {
+  return { ip: header(h, 'x-forwarded-for').split(',')[0]?.trim() ?? '', userAgent: header(h, 'user-agent') };
+}

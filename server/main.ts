@@ -1,0 +1,76 @@
+/**
+ * The console's one process: Next (pages, tRPC, next-auth) over HTTPS on 8006,
+ * websocket upgrades (consoles, later), and the background workers.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { Duplex } from 'node:stream';
+import path from 'node:path';
+import next from 'next';
+import { ensureSecret } from '@/server/access/secret';
+import { closeDb, migrateAndOpen } from '@/server/db';
+import { env } from '@/server/env';
+import { ensureBuiltinRoles } from '@/server/services/access/roles';
+import { ensureCertificate } from '@/server/tls';
+
+async function main(): Promise<void> {
+  const cfg = env();
+  process.env.NEXTAUTH_SECRET = await ensureSecret();
+  // next-auth takes its origin from the Host header; the request handler below
+  // overwrites the forwarded headers, so a client cannot choose them.
+  process.env.AUTH_TRUST_HOST = '1';
+  process.env.NEXT_TELEMETRY_DISABLED = '1';
+
+  const db = await migrateAndOpen();
+  await ensureBuiltinRoles(db);
+
+  const app = next({ dev: cfg.HORCRUX_DEV, dir: path.resolve(import.meta.dirname, '..'), hostname: 'localhost', port: cfg.HORCRUX_PORT });
+  await app.prepare();
+  const handle = app.getRequestHandler();
+  const upgrade = cfg.HORCRUX_DEV ? app.getUpgradeHandler() : null;
+
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    req.headers['x-forwarded-for'] = req.socket.remoteAddress ?? '';
+    req.headers['x-forwarded-proto'] = cfg.HORCRUX_HTTP ? 'http' : 'https';
+    req.headers['x-forwarded-host'] = req.headers.host ?? `localhost:${cfg.HORCRUX_PORT}`;
+    handle(req, res).catch((e: unknown) => {
+      console.error('request failed:', e);
+      if (!res.headersSent) res.writeHead(500).end('internal error');
+    });
+  };
+  const onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
+    if (upgrade && req.url?.startsWith('/_next/')) {
+      upgrade(req, socket, head).catch(() => socket.destroy());
+      return;
+    }
+    socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+  };
+
+  const server = cfg.HORCRUX_HTTP
+    ? http.createServer(onRequest)
+    : https.createServer(await ensureCertificate(cfg.dataDir, 'console'), onRequest);
+  server.on('upgrade', onUpgrade);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(cfg.HORCRUX_PORT, cfg.HORCRUX_HOST, resolve);
+  });
+  const scheme = cfg.HORCRUX_HTTP ? 'http' : 'https';
+  console.log(`Horcrux console listening on ${scheme}://localhost:${cfg.HORCRUX_PORT} (data: ${cfg.dataDir}, database: ${cfg.DATABASE_URL ? 'PostgreSQL' : 'embedded PGlite'})`);
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: stopping`);
+    server.close();
+    server.closeAllConnections();
+    void closeDb().finally(() => process.exit(0));
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((e: unknown) => {
+  console.error(`Horcrux console failed to start: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});

@@ -1,0 +1,16 @@
+import { router } from '@/server/trpc';
+import { authRouter } from './auth';
+import { clusterRouter } from './cluster';
+import { sessionRouter } from './session';
+import { setupRouter } from './setup';
+import { taskRouter } from './task';
+
+export const appRouter = router({
+  auth: authRouter,
+  cluster: clusterRouter,
+  session: sessionRouter,
+  setup: setupRouter,
+  task: taskRouter,
+});
+
+export type AppRouter = typeof appRouter;

@@ -1,0 +1,84 @@
+import { randomBytes } from 'node:crypto';
+import type { PrismaClient } from '@/server/generated/prisma/client';
+import { AppError } from '@/server/errors';
+
+type Db = PrismaClient;
+
+/** A session ends after this much inactivity. */
+export const SESSION_IDLE_MS = 12 * 3600_000;
+/** ...and at the latest this long after sign-in, whatever the activity. */
+export const SESSION_MAX_MS = 7 * 24 * 3600_000;
+// lastSeenAt is written at most this often, so that reads do not all write.
+const TOUCH_EVERY_MS = 60_000;
+
+export async function createSession(db: Db, userid: string, client: { ip: string; userAgent: string }): Promise<string> {
+  const id = randomBytes(32).toString('base64url');
+  await db.session.create({
+    data: {
+      id,
+      userId: userid,
+      ip: client.ip,
+      userAgent: client.userAgent.slice(0, 300),
+      expiresAt: new Date(Date.now() + SESSION_IDLE_MS),
+    },
+  });
+  return id;
+}
+
+/**
+ * The user id of a live session, or null when the session is unknown, revoked,
+ * idle too long, too old, or its user is disabled or expired.
+ */
+export async function validateSession(db: Db, id: string, now = new Date()): Promise<string | null> {
+  const s = await db.session.findUnique({
+    where: { id },
+    select: {
+      userId: true,
+      createdAt: true,
+      lastSeenAt: true,
+      expiresAt: true,
+      revokedAt: true,
+      user: { select: { enabled: true, expiresAt: true } },
+    },
+  });
+  if (!s || s.revokedAt || s.expiresAt <= now) return null;
+  if (now.getTime() - s.createdAt.getTime() > SESSION_MAX_MS) return null;
+  if (!s.user.enabled || (s.user.expiresAt && s.user.expiresAt <= now)) return null;
+  if (now.getTime() - s.lastSeenAt.getTime() > TOUCH_EVERY_MS) {
+    await db.session.update({
+      where: { id },
+      data: { lastSeenAt: now, expiresAt: new Date(now.getTime() + SESSION_IDLE_MS) },
+    });
+  }
+  return s.userId;
+}
+
+export type SessionRow = {
+  id: string;
+  userId: string;
+  createdAt: Date;
+  lastSeenAt: Date;
+  expiresAt: Date;
+  ip: string;
+  userAgent: string;
+  current: boolean;
+};
+
+/** Live sessions, of one user or of everyone. */
+export async function listSessions(db: Db, filter: { userId?: string }, currentId?: string): Promise<SessionRow[]> {
+  const rows = await db.session.findMany({
+    where: { userId: filter.userId, revokedAt: null, expiresAt: { gt: new Date() } },
+    orderBy: { lastSeenAt: 'desc' },
+    select: { id: true, userId: true, createdAt: true, lastSeenAt: true, expiresAt: true, ip: true, userAgent: true },
+    take: 1000,
+  });
+  return rows.map((r) => ({ ...r, current: r.id === currentId }));
+}
+
+/** Revokes a session; `ownerId` restricts it to that user's sessions. */
+export async function revokeSession(db: Db, id: string, ownerId?: string): Promise<{ userId: string }> {
+  const s = await db.session.findUnique({ where: { id }, select: { userId: true, revokedAt: true } });
+  if (!s || (ownerId && s.userId !== ownerId)) throw new AppError('NOT_FOUND', 'no such session');
+  if (!s.revokedAt) await db.session.update({ where: { id }, data: { revokedAt: new Date() } });
+  return { userId: s.userId };
+}

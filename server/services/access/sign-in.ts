@@ -1,0 +1,46 @@
+import type { PrismaClient } from '@/server/generated/prisma/client';
+import { AppError } from '@/server/errors';
+import { verifyPassword } from '@/server/access/password';
+import { parseUserid } from '@/server/access/userid';
+import { audit } from '@/server/services/audit/audit';
+import { createSession } from './sessions';
+import { assertNotThrottled, clearUserThrottle, recordLoginFailure, throttleKeys } from './throttle';
+
+type Db = PrismaClient;
+
+export type SignInInput = { username: string; realm?: string; password: string; ip: string; userAgent: string };
+
+// One message for every credential failure, so that it never tells whether the user exists.
+const BAD_CREDENTIALS = 'authentication failure: wrong user name or password';
+
+/**
+ * Checks a password sign-in and opens a session. Failures are rate-limited per
+ * user and per address, audited, and all look the same to the caller.
+ */
+export async function signIn(db: Db, input: SignInInput): Promise<{ userid: string; sessionId: string }> {
+  const userid = input.username.includes('@') ? input.username.trim() : `${input.username.trim()}@${input.realm ?? 'local'}`;
+  const keys = throttleKeys(userid, input.ip);
+  await assertNotThrottled(db, keys);
+
+  const parsed = parseUserid(userid);
+  const user = parsed
+    ? await db.user.findUnique({
+        where: { id: userid },
+        select: { passwordHash: true, enabled: true, expiresAt: true, realm: { select: { type: true } } },
+      })
+    : null;
+  const passwordOk = await verifyPassword(user?.realm.type === 'local' ? user.passwordHash : null, input.password);
+  const usable = user && user.enabled && (!user.expiresAt || user.expiresAt > new Date());
+
+  if (!passwordOk || !usable) {
+    await recordLoginFailure(db, keys);
+    const reason = !user ? 'unknown user' : !passwordOk ? 'wrong password' : 'account disabled or expired';
+    await audit(db, { actor: userid.slice(0, 128), ip: input.ip, action: 'auth.sign-in', result: { error: reason } });
+    throw new AppError('UNAUTHENTICATED', BAD_CREDENTIALS);
+  }
+
+  await clearUserThrottle(db, keys);
+  const sessionId = await createSession(db, userid, input);
+  await audit(db, { actor: userid, ip: input.ip, action: 'auth.sign-in', result: 'ok' });
+  return { userid, sessionId };
+}
