@@ -32,12 +32,14 @@ export function SetupWizard() {
     const { confirm: _confirm, ...input } = form;
     complete.mutate(input, {
       onError: (err) => setError(err.message),
-      onSuccess: async () => {
-        const res = await signIn('credentials', { redirect: false, username: form.username, password: form.password, realm: 'local' });
-        router.replace(res?.ok ? '/datacenter' : '/login');
-        router.refresh();
-      },
+      onSuccess: () => void signInAfterSetup(),
     });
+  }
+
+  async function signInAfterSetup() {
+    const res = await signIn('credentials', { redirect: false, username: form.username, password: form.password, realm: 'local' });
+    router.replace(res?.ok ? '/datacenter' : '/login');
+    router.refresh();
   }
 
   return (
