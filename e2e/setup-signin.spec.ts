@@ -47,7 +47,7 @@ test('sign out, a wrong password is refused, the right one opens the shell', asy
   await expect(page).toHaveURL(/\/login$/);
 
   await signIn(page, 'not the password');
-  await expect(page.getByRole('alert')).toContainText('wrong user name or password');
+  await expect(page.getByRole('alert').filter({ hasText: 'wrong user name or password' })).toBeVisible();
   await expect(page).toHaveURL(/\/login/);
 
   await signIn(page, ADMIN.password);
