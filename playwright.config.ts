@@ -28,6 +28,11 @@ export default defineConfig({
       ],
     },
   },
+  // The first-run spec creates the administrator every other spec signs in as.
+  projects: [
+    { name: 'first-run', testMatch: /setup-signin\.spec\.ts/ },
+    { name: 'console', testIgnore: /setup-signin\.spec\.ts/, dependencies: ['first-run'] },
+  ],
   webServer: {
     command: 'bash e2e/start-console.sh',
     url: `https://localhost:${PORT}/login`,

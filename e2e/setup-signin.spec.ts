@@ -1,13 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
+import { ADMIN, signIn as signInAs } from './helpers';
 
-const ADMIN = { username: 'admin', password: 'correct horse battery' };
-
-async function signIn(page: Page, password: string) {
-  await page.goto('/login');
-  await page.getByLabel('User name').fill(ADMIN.username);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
+const signIn = (page: Page, password: string) => signInAs(page, ADMIN.username, password);
 
 test.describe.configure({ mode: 'serial' });
 
