@@ -13,7 +13,7 @@ const PUBLIC = new Set(['auth.realms', 'setup.status', 'setup.hostFacts', 'setup
 const SAMPLE: Record<string, string | number> = { vmid: 100, node: 'node1', storage: 'local', pool: 'pool1', zone: 'zone1', group: 'group1', realm: 'local' };
 
 type Proc = { _def: { type: 'query' | 'mutation' | 'subscription'; meta?: { access?: Access } } };
-const procedures = Object.entries(appRouter._def.procedures as Record<string, Proc>);
+const procedures = Object.entries(appRouter._def.procedures as unknown as Record<string, Proc>);
 
 function fill(path: string): string {
   return path.replace(/\{(\w+)\}/g, (_, k: string) => String(SAMPLE[k]));
