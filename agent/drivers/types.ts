@@ -1,0 +1,165 @@
+/**
+ * The contract between the agent and its guest drivers: one driver per guest
+ * kind (`agent/drivers/qemu`, later `agent/drivers/lxc`), each declaring what it
+ * can do. Drivers touch the host; they keep no cluster-wide state.
+ */
+
+/** The kinds of guests a node can run. */
+export type GuestKind = 'qemu' | 'lxc';
+
+/** What a driver (and the host under it) can do; the console shows or hides features from this. */
+export type DriverCapabilities = {
+  kind: GuestKind;
+  /** Snapshots of disks while the guest runs or is stopped. */
+  snapshots: boolean;
+  /** Snapshots that include the guest's RAM, so a rollback resumes it running. */
+  snapshotsWithMemory: boolean;
+  /** Moving a running guest to another node without stopping it. */
+  liveMigration: boolean;
+  /** Guests whose disks sit on storage every node reaches. */
+  sharedStorage: boolean;
+  /** Disks that take host space only as they are written (qcow2, sparse raw). */
+  thinProvisioning: boolean;
+  /** Freezing a guest's CPUs and thawing them again. */
+  pause: boolean;
+  /** Hardware reset without stopping the process. */
+  reset: boolean;
+  /** The consoles a guest can expose. */
+  consoles: readonly ('vnc' | 'serial')[];
+  /** Hardware acceleration in use; `false` means emulation (TCG), which is slow. */
+  hardwareAcceleration: boolean;
+};
+
+/** Disk attachment slots, as Proxmox names them: bus plus index. */
+export type DiskSlot = `scsi${number}` | `virtio${number}` | `sata${number}` | `ide${number}`;
+
+export type DiskFormat = 'qcow2' | 'raw';
+
+export type DiskConfig = {
+  slot: DiskSlot;
+  /** Absolute path of the image on this host, as resolved by the storage layer. */
+  path: string;
+  format: DiskFormat;
+};
+
+export type NicModel = 'virtio' | 'e1000';
+
+export type NicConfig = {
+  model: NicModel;
+  /** Unicast MAC address, `aa:bb:cc:dd:ee:ff`. */
+  mac: string;
+};
+
+/** A boot device: a disk slot, `ide2` (the CD-ROM) or `netN`. */
+export type BootDevice = DiskSlot | `net${number}`;
+
+export type VgaType = 'std' | 'virtio' | 'qxl' | 'cirrus' | 'none';
+
+/** The hardware of one guest, as the agent hands it to a driver on start. */
+export type GuestConfig = {
+  /** Cluster-unique id, >= 100 (Proxmox's range). */
+  vmid: number;
+  /** A DNS name (Proxmox's rule). */
+  name: string;
+  cores: number;
+  sockets: number;
+  memoryMiB: number;
+  machine: 'q35' | 'i440fx';
+  bios: 'seabios' | 'ovmf';
+  disks: DiskConfig[];
+  /** An ISO in the CD-ROM drive (slot `ide2`, as in Proxmox), or no drive. */
+  cdrom: { path: string } | null;
+  /** Devices to boot from, in order; empty leaves it to the firmware. */
+  boot: BootDevice[];
+  /** NICs `net0`, `net1` ... in order; user-mode networking for now. */
+  nics: NicConfig[];
+  /** A serial port whose other end is a unix socket the agent can expose. */
+  serial: boolean;
+  vga: VgaType;
+  /**
+   * Boot a kernel directly instead of through the firmware's boot devices
+   * (appliances, tests). Paths are absolute on this host.
+   */
+  kernel?: { path: string; initrd?: string; cmdline?: string };
+};
+
+/** What the guest is doing, as seen by its user. */
+export type GuestState = 'running' | 'paused' | 'stopped';
+
+/** A guest's runtime status, read from the host at the time of the call, never cached. */
+export type GuestStatus = {
+  vmid: number;
+  state: GuestState;
+  /** The hypervisor's own word for its state (QMP `query-status`), null when stopped. */
+  qmpStatus: string | null;
+  /** The hypervisor's process id, null when stopped. */
+  pid: number | null;
+  /** Seconds since the process started, null when stopped. */
+  uptimeSeconds: number | null;
+  /** Why a guest is stopped when its process died rather than stopped cleanly; null otherwise. */
+  reason: string | null;
+};
+
+export type ShutdownOptions = {
+  /** How long the guest may take to power off after the ACPI request. */
+  timeoutMs: number;
+  /** Stop it hard when it did not power off in time (else the call fails with TIMEOUT). */
+  forceStop: boolean;
+};
+
+/**
+ * One driver per guest kind. Every method validates its input before anything
+ * reaches a path or an argument, reads state from the host (never from memory),
+ * and throws a `DriverError` with the tool's own message on failure.
+ *
+ * Guests outlive the agent: a new driver instance on the same run directory
+ * sees the guests of the previous one (`recover`).
+ */
+export type GuestDriver = {
+  readonly kind: GuestKind;
+
+  /** What this driver can do on this host (resolves hardware probes once). */
+  capabilities(): Promise<DriverCapabilities>;
+
+  /**
+   * Starts the guest and returns once its control channel answers.
+   * Fails with ALREADY_RUNNING, INVALID_CONFIG, UNSUPPORTED or START_FAILED
+   * (whose message is the hypervisor's stderr).
+   */
+  start(config: GuestConfig): Promise<GuestStatus>;
+
+  /** The guest's current status; a guest whose process died is `stopped` with a `reason`. */
+  status(vmid: number): Promise<GuestStatus>;
+
+  /**
+   * Asks the guest to power off (ACPI power button) and waits for it.
+   * On a guest that is already stopped it returns its status.
+   * Fails with TIMEOUT when the guest ignores the request and `forceStop` is false.
+   */
+  shutdown(vmid: number, options: ShutdownOptions): Promise<GuestStatus>;
+
+  /** Stops the guest at once, like pulling the plug; the guest OS is not asked. */
+  stop(vmid: number): Promise<GuestStatus>;
+
+  /**
+   * Proxmox's reboot: a shutdown (forced after the timeout) followed by a start
+   * with `config`, so pending hardware changes take effect.
+   */
+  reboot(config: GuestConfig, options: { timeoutMs: number }): Promise<GuestStatus>;
+
+  /** Hardware reset of a running guest; the process stays. */
+  reset(vmid: number): Promise<void>;
+
+  /** Freezes the guest's CPUs. */
+  pause(vmid: number): Promise<void>;
+
+  /** Thaws a paused guest. */
+  resume(vmid: number): Promise<void>;
+
+  /**
+   * After an agent restart: finds the guests that the run directory says were
+   * started (pid files, control sockets), and returns their statuses; the
+   * live ones are running or paused, dead ones are stopped with a reason.
+   */
+  recover(): Promise<GuestStatus[]>;
+};
