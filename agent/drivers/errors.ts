@@ -6,6 +6,7 @@
  * - `INVALID_CONFIG`: a config value is refused before it reaches a path or an argument; `field` names it.
  * - `ALREADY_RUNNING`: start of a guest whose process is alive.
  * - `NOT_RUNNING`: an operation that needs a live guest (pause, reset ...) on a stopped one.
+ * - `PAUSED`: a paused guest cannot react to an ACPI shutdown; resume it first, or force the stop.
  * - `START_FAILED`: the hypervisor refused to start; the message is its own stderr.
  * - `TIMEOUT`: the guest did not reach the wanted state in time (e.g. ignored an ACPI power-down).
  * - `CONTROL_FAILED`: the control channel (QMP) failed or refused a command; the message has its reason.
@@ -16,6 +17,7 @@ export type DriverErrorCode =
   | 'INVALID_CONFIG'
   | 'ALREADY_RUNNING'
   | 'NOT_RUNNING'
+  | 'PAUSED'
   | 'START_FAILED'
   | 'TIMEOUT'
   | 'CONTROL_FAILED'
