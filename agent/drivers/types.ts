@@ -133,7 +133,8 @@ export type GuestDriver = {
 
   /**
    * Asks the guest to power off (ACPI power button) and waits for it.
-   * On a guest that is already stopped it returns its status.
+   * On a guest that is already stopped it returns its status. A paused guest
+   * cannot see the request: with `forceStop` it is stopped, else PAUSED.
    * Fails with TIMEOUT when the guest ignores the request and `forceStop` is false.
    */
   shutdown(vmid: number, options: ShutdownOptions): Promise<GuestStatus>;
@@ -143,11 +144,11 @@ export type GuestDriver = {
 
   /**
    * Proxmox's reboot: a shutdown (forced after the timeout) followed by a start
-   * with `config`, so pending hardware changes take effect.
+   * with `config`, so pending hardware changes take effect. NOT_RUNNING on a stopped guest.
    */
   reboot(config: GuestConfig, options: { timeoutMs: number }): Promise<GuestStatus>;
 
-  /** Hardware reset of a running guest; the process stays. */
+  /** Hardware reset of a running guest; the process stays. NOT_RUNNING on a stopped guest (as pause, resume). */
   reset(vmid: number): Promise<void>;
 
   /** Freezes the guest's CPUs. */

@@ -137,6 +137,16 @@ describe('a guest booted from the test ISO (TCG)', () => {
     expect((await restarted.status(100)).state).toBe('running');
   });
 
+  it('resets: the same QEMU process boots the guest again', async () => {
+    const before = await driver.status(100);
+    const readyCount = () => serial.text.match(new RegExp(READY, 'g'))?.length ?? 0;
+    expect(readyCount()).toBe(1);
+    await driver.reset(100);
+    await serial.waitFor(/READY[\s\S]*READY/, BOOT_BUDGET_MS);
+    const after = await driver.status(100);
+    expect(after).toMatchObject({ state: 'running', pid: before.pid });
+  }, 120_000);
+
   it('powers off on an ACPI shutdown: QEMU exits, QMP is gone, status is stopped', async () => {
     const pid = (await driver.status(100)).pid ?? -1;
     const t0 = Date.now();
@@ -227,6 +237,19 @@ describe('QEMU dying, failing to start, rebooting', () => {
     expect(again.pid).not.toBe(pid);
     expect((await driver.stop(102)).state).toBe('stopped');
     expect(await isAlive(again.pid ?? -1)).toBe(false);
+  });
+
+  it('refuses pause, resume, reset and reboot of a stopped guest', async () => {
+    const config = baseConfig(106, 'idle');
+    for (const op of [
+      driver.pause(106),
+      driver.resume(106),
+      driver.reset(106),
+      driver.reboot(config, { timeoutMs: 1_000 }),
+    ]) {
+      expect((await rejection(op)).code).toBe('NOT_RUNNING');
+    }
+    expect(await driver.shutdown(106, { timeoutMs: 1_000, forceStop: false })).toMatchObject({ state: 'stopped' });
   });
 
   it("returns QEMU's own message when it cannot start", async () => {

@@ -77,6 +77,17 @@ export class QemuDriver implements GuestDriver {
 
   constructor(options: QemuDriverOptions) {
     this.runDir = path.resolve(options.runDir);
+    // sun_path holds 108 bytes; QEMU and Node both refuse longer socket paths.
+    const longest = guestPaths(this.runDir, 999_999_999).serial;
+    if (Buffer.byteLength(longest) > 107) {
+      throw new DriverError(
+        'INVALID_CONFIG',
+        `runDir ${this.runDir} is too long for unix socket paths (max 107 bytes)`,
+        {
+          field: 'runDir',
+        },
+      );
+    }
     this.qemuBinary = options.qemuBinary ?? 'qemu-system-x86_64';
     this.accelOption = options.accel ?? 'auto';
     this.startTimeoutMs = options.startTimeoutMs ?? 60_000;
@@ -182,6 +193,9 @@ export class QemuDriver implements GuestDriver {
   reboot(config: GuestConfig, options: { timeoutMs: number }): Promise<GuestStatus> {
     validateGuestConfig(config);
     return this.lifecycle.run(config.vmid, async () => {
+      if ((await this.status(config.vmid)).state === 'stopped') {
+        throw new DriverError('NOT_RUNNING', `guest ${config.vmid} is not running; start it instead`);
+      }
       await this.doShutdown(config.vmid, { timeoutMs: options.timeoutMs, forceStop: true });
       return this.doStart(config);
     });
