@@ -1,7 +1,10 @@
-import { actorFromSessionCookie } from '@/server/access/actor';
+import { TRPCError } from '@trpc/server';
+import { actorFromSessionCookie, type Actor } from '@/server/access/actor';
 import { SESSION_COOKIE } from '@/server/access/auth-options';
 import { clientOf } from '@/server/access/client';
-import { getDb } from '@/server/db';
+import { getDb, type Db } from '@/server/db';
+import { isAppError } from '@/server/errors';
+import { actorFromTokenHeader } from '@/server/services/access/tokens';
 import type { Context } from '@/server/trpc';
 
 function cookieValue(header: string | null, name: string): string | undefined {
@@ -12,9 +15,24 @@ function cookieValue(header: string | null, name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * An Authorization header means an API token, and only that: a bad one is
+ * refused outright (401) rather than falling back to the cookie or to anonymous.
+ */
+async function actorOf(db: Db, req: Request): Promise<Actor | null> {
+  const authorization = req.headers.get('authorization');
+  if (authorization === null) return actorFromSessionCookie(db, cookieValue(req.headers.get('cookie'), SESSION_COOKIE));
+  try {
+    return await actorFromTokenHeader(db, authorization);
+  } catch (e) {
+    if (isAppError(e)) throw new TRPCError({ code: 'UNAUTHORIZED', message: e.message });
+    throw e;
+  }
+}
+
 /** The tRPC context of one HTTP request: the database, the caller and their address. */
-export async function createHttpContext(req: Request): Promise<Context> {
-  const db = await getDb();
-  const actor = await actorFromSessionCookie(db, cookieValue(req.headers.get('cookie'), SESSION_COOKIE));
-  return { db, actor, client: clientOf(req.headers) };
+export async function createHttpContext(req: Request, db?: Db): Promise<Context> {
+  const database = db ?? (await getDb());
+  const actor = await actorOf(database, req);
+  return { db: database, actor, client: clientOf(req.headers) };
 }

@@ -2,11 +2,12 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/unstable-core-do-not-import';
 import superjson from 'superjson';
 import { ZodError } from 'zod';
-import type { Actor } from '@/server/access/actor';
+import { actorName, type Actor } from '@/server/access/actor';
+import { evaluateCheck, type Check } from '@/server/access/check';
 import type { Privilege } from '@/server/access/privileges';
 import type { Db } from '@/server/db';
 import { AppError, type AppErrorCode } from '@/server/errors';
-import { loadPermissions } from '@/server/services/access/permissions';
+import { groupsOfUser, loadPermissions } from '@/server/services/access/permissions';
 
 export type Context = {
   db: Db;
@@ -24,7 +25,9 @@ export type Context = {
 export type Access =
   | { kind: 'public' }
   | { kind: 'authenticated' }
-  | { kind: 'privilege'; privileges: readonly Privilege[]; path: string; mode: 'all' | 'any' };
+  | { kind: 'privilege'; privileges: readonly Privilege[]; path: string; mode: 'all' | 'any' }
+  /** A Proxmox-style composite check (server/access/check.ts), for rules a single path cannot express. */
+  | { kind: 'check'; check: Check };
 
 export type Meta = { access: Access };
 
@@ -104,8 +107,19 @@ const signedIn = t.middleware(async ({ ctx, meta, getRawInput, next }) => {
     if (!ok) {
       throw new TRPCError({
         code: 'FORBIDDEN',
-        message: `permission check failed: ${actor.userid} lacks ${missing.join(access.mode === 'any' ? ' or ' : ' and ')} on ${path}`,
+        message: `permission check failed: ${actorName(actor)} lacks ${missing.join(access.mode === 'any' ? ' or ' : ' and ')} on ${path}`,
       });
+    }
+  }
+  if (access.kind === 'check') {
+    const env = {
+      actor: { userid: actor.userid, isToken: actor.kind === 'token' },
+      has: perms.has,
+      groupsOf: (userid: string) => groupsOfUser(ctx.db, userid),
+    };
+    const denial = await evaluateCheck(access.check, env, await getRawInput());
+    if (denial) {
+      throw new TRPCError({ code: 'FORBIDDEN', message: `permission check failed: ${actorName(actor)} lacks ${denial.missing}` });
     }
   }
   return next({ ctx: { actor, perms } });
@@ -127,4 +141,9 @@ export function guardedProcedure(
 ) {
   const list = typeof privileges === 'string' ? [privileges] : privileges;
   return base.meta({ access: { kind: 'privilege', privileges: list, path, mode } }).use(signedIn);
+}
+
+/** A signed-in caller passing a Proxmox-style composite check (see server/access/check.ts). */
+export function checkedProcedure(check: Check) {
+  return base.meta({ access: { kind: 'check', check } }).use(signedIn);
 }

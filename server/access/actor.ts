@@ -3,8 +3,24 @@ import type { Db } from '@/server/db';
 import { validateSession } from '@/server/services/access/sessions';
 import { sessionSecret } from './secret';
 
-/** Who is calling: a user through a browser session (API tokens come with the access issue). */
-export type Actor = { kind: 'session'; userid: string; sessionId: string };
+/**
+ * Who is calling: a user through a browser session, or an API token
+ * `user@realm!name` (Authorization: PVEAPIToken=...). `userid` is always the
+ * user (for a token, its owner); `tokenid` is the full token id.
+ */
+export type Actor =
+  | { kind: 'session'; userid: string; sessionId: string }
+  | { kind: 'token'; userid: string; tokenid: string; privsep: boolean };
+
+/** The name the audit log and messages use: the user id, or the full token id. */
+export function actorName(actor: Actor): string {
+  return actor.kind === 'token' ? actor.tokenid : actor.userid;
+}
+
+/** The session id when the actor is a browser session. */
+export function sessionIdOf(actor: Actor): string | undefined {
+  return actor.kind === 'session' ? actor.sessionId : undefined;
+}
 
 /** The actor behind a session cookie, or null when it is missing, forged, expired or revoked. */
 export async function actorFromSessionCookie(db: Db, cookie: string | undefined): Promise<Actor | null> {

@@ -16,6 +16,12 @@ const ZCredentials = z.object({
   username: z.string().trim().min(1, 'enter a user name').max(200),
   password: z.string().min(1, 'enter a password').max(256),
   realm: z.string().max(32).optional(),
+  otp: z
+    .string()
+    .trim()
+    .max(64, 'a code has at most 64 characters')
+    .optional()
+    .transform((v) => v || undefined),
 });
 
 export function authOptions(): AuthOptions {
@@ -32,7 +38,7 @@ export function authOptions(): AuthOptions {
     providers: [
       Credentials({
         name: 'password',
-        credentials: { username: { type: 'text' }, password: { type: 'password' }, realm: { type: 'text' } },
+        credentials: { username: { type: 'text' }, password: { type: 'password' }, realm: { type: 'text' }, otp: { type: 'text' } },
         async authorize(raw, req) {
           const parsed = ZCredentials.safeParse(raw);
           if (!parsed.success) throw new Error(parsed.error.issues[0]?.message ?? 'invalid sign-in form');

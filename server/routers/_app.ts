@@ -1,4 +1,5 @@
 import { router } from '@/server/trpc';
+import { accessRouter } from './access';
 import { authRouter } from './auth';
 import { clusterRouter } from './cluster';
 import { sessionRouter } from './session';
@@ -6,6 +7,7 @@ import { setupRouter } from './setup';
 import { taskRouter } from './task';
 
 export const appRouter = router({
+  access: accessRouter,
   auth: authRouter,
   cluster: clusterRouter,
   session: sessionRouter,

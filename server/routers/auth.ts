@@ -5,7 +5,7 @@ import { authedProcedure, publicProcedure, router } from '@/server/trpc';
 export const authRouter = router({
   /** Realms offered by the sign-in form. */
   realms: publicProcedure
-    .output(z.array(z.object({ id: z.string(), comment: z.string(), isDefault: z.boolean() })))
+    .output(z.array(z.object({ id: z.string(), type: z.string(), comment: z.string(), isDefault: z.boolean() })))
     .query(({ ctx }) => listRealms(ctx.db)),
 
   /** The signed-in user and what the shell may offer them. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { sessionIdOf } from '@/server/access/actor';
 import { listSessions, revokeSession } from '@/server/services/access/sessions';
 import { audit } from '@/server/services/audit/audit';
 import { authedProcedure, guardedProcedure, router } from '@/server/trpc';
@@ -18,7 +19,7 @@ const ZSessionId = z.object({ id: z.string().min(20).max(100) });
 export const sessionRouter = router({
   /** The caller's own live sessions. */
   mine: authedProcedure.output(z.array(ZSession)).query(({ ctx }) =>
-    listSessions(ctx.db, { userId: ctx.actor.userid }, ctx.actor.sessionId),
+    listSessions(ctx.db, { userId: ctx.actor.userid }, sessionIdOf(ctx.actor)),
   ),
 
   /** Ends one of the caller's own sessions (another browser, a lost laptop). */
@@ -33,7 +34,7 @@ export const sessionRouter = router({
 
   /** Every live session of every user. */
   all: guardedProcedure('User.Modify', '/access').output(z.array(ZSession)).query(({ ctx }) =>
-    listSessions(ctx.db, {}, ctx.actor.sessionId),
+    listSessions(ctx.db, {}, sessionIdOf(ctx.actor)),
   ),
 
   /** Ends any user's session. */

@@ -1,6 +1,6 @@
 import type { Actor } from '@/server/access/actor';
 import { isPrivilege, type Privilege } from '@/server/access/privileges';
-import { effectivePrivileges, type AccessContext, type AclEntry } from '@/server/access/resolve';
+import { effectivePrivileges, type AccessActor, type AccessContext, type AclEntry } from '@/server/access/resolve';
 import type { Db } from '@/server/db';
 
 /** What one actor may do, loaded once per request and asked per path. */
@@ -10,24 +10,38 @@ export type Permissions = {
   context: AccessContext;
 };
 
-/** Loads the ACL, roles and group memberships that decide the actor's rights. */
-export async function loadPermissions(db: Db, actor: Actor): Promise<Permissions> {
-  const [acl, customRoles, memberships] = await Promise.all([
+/** The resolver's view of an actor: a token brings its id and privilege separation. */
+export function accessActorOf(actor: Actor, groups: readonly string[]): AccessActor {
+  const token = actor.kind === 'token' ? { tokenid: actor.tokenid, privsep: actor.privsep } : undefined;
+  return { userid: actor.userid, groups, superuser: false, ...(token ? { token } : {}) };
+}
+
+/** ACL entries, custom roles and pool memberships: everything but the actor. */
+export async function loadAclTables(db: Db): Promise<Omit<AccessContext, 'actor'>> {
+  const [acl, customRoles, poolMembers] = await Promise.all([
     db.aclEntry.findMany({ select: { path: true, ugidType: true, ugid: true, roleId: true, propagate: true } }),
     db.role.findMany({ where: { builtin: false }, select: { id: true, privileges: true } }),
-    db.groupMember.findMany({ where: { userId: actor.userid }, select: { groupId: true } }),
+    db.poolMember.findMany({ select: { poolId: true, type: true, memberId: true } }),
   ]);
-  const context: AccessContext = {
-    actor: { userid: actor.userid, groups: memberships.map((m) => m.groupId), superuser: false },
+  // `/vms/100` or `/storage/local` → pools containing it (at most one, as in Proxmox).
+  const pools = new Map<string, string[]>();
+  for (const m of poolMembers) {
+    const path = m.type === 'vm' ? `/vms/${m.memberId}` : m.type === 'storage' ? `/storage/${m.memberId}` : null;
+    if (path) pools.set(path, [...(pools.get(path) ?? []), m.poolId]);
+  }
+  return {
     acl: acl.flatMap((e): AclEntry[] =>
       e.ugidType === 'user' || e.ugidType === 'group' || e.ugidType === 'token'
         ? [{ path: e.path, type: e.ugidType, ugid: e.ugid, roleid: e.roleId, propagate: e.propagate }]
         : [],
     ),
     roles: Object.fromEntries(customRoles.map((r) => [r.id, r.privileges.filter(isPrivilege)])),
-    // Resource pools arrive with the access issue; until then no resource is in one.
-    poolsOf: () => [],
+    poolsOf: (path) => pools.get(path) ?? [],
   };
+}
+
+/** Wraps a context with a per-path cache of effective privileges. */
+export function permissionsFrom(context: AccessContext): Permissions {
   const cache = new Map<string, ReadonlySet<Privilege>>();
   const privilegesOn = (path: string): ReadonlySet<Privilege> => {
     let set = cache.get(path);
@@ -38,4 +52,16 @@ export async function loadPermissions(db: Db, actor: Actor): Promise<Permissions
     return set;
   };
   return { context, privilegesOn, has: (privilege, path) => privilegesOn(path).has(privilege) };
+}
+
+/** Loads the ACL, roles, pools and group memberships that decide the actor's rights (one query set per request). */
+export async function loadPermissions(db: Db, actor: Actor): Promise<Permissions> {
+  const [tables, groups] = await Promise.all([loadAclTables(db), groupsOfUser(db, actor.userid)]);
+  return permissionsFrom({ ...tables, actor: accessActorOf(actor, groups ?? []) });
+}
+
+/** The groups of a user, or null when the user does not exist. */
+export async function groupsOfUser(db: Db, userid: string): Promise<string[] | null> {
+  const user = await db.user.findUnique({ where: { id: userid }, select: { groups: { select: { groupId: true } } } });
+  return user ? user.groups.map((g) => g.groupId) : null;
 }

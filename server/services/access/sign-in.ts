@@ -4,14 +4,31 @@ import { verifyPassword } from '@/server/access/password';
 import { parseUserid } from '@/server/access/userid';
 import { audit } from '@/server/services/audit/audit';
 import { createSession } from './sessions';
+import { hasSecondFactor, verifySecondFactor } from './tfa';
 import { assertNotThrottled, clearUserThrottle, recordLoginFailure, throttleKeys } from './throttle';
 
 type Db = PrismaClient;
 
-export type SignInInput = { username: string; realm?: string; password: string; ip: string; userAgent: string };
+export type SignInInput = {
+  username: string;
+  realm?: string;
+  password: string;
+  /** A TOTP code or a recovery code, for users with a second factor. */
+  otp?: string;
+  ip: string;
+  userAgent: string;
+};
 
 // One message for every credential failure, so that it never tells whether the user exists.
 const BAD_CREDENTIALS = 'authentication failure: wrong user name or password';
+
+/**
+ * The password was right and the user has a second factor. Shown only after a
+ * correct password, so it reveals nothing to someone guessing user names. The
+ * login form recognises the prefix and asks for the code.
+ */
+export const SECOND_FACTOR_REQUIRED = 'second factor required: enter the code from your authenticator app or a recovery code';
+export const SECOND_FACTOR_WRONG = 'second factor required: that code is wrong or was already used';
 
 /**
  * Checks a password sign-in and opens a session. Failures are rate-limited per
@@ -37,6 +54,22 @@ export async function signIn(db: Db, input: SignInInput): Promise<{ userid: stri
     const reason = !user ? 'unknown user' : !passwordOk ? 'wrong password' : 'account disabled or expired';
     await audit(db, { actor: userid.slice(0, 128), ip: input.ip, action: 'auth.sign-in', result: { error: reason } });
     throw new AppError('UNAUTHENTICATED', BAD_CREDENTIALS);
+  }
+
+  if (await hasSecondFactor(db, userid)) {
+    const otp = input.otp?.trim() ?? '';
+    if (otp === '') {
+      await audit(db, { actor: userid, ip: input.ip, action: 'auth.sign-in', result: { error: 'second factor required' } });
+      throw new AppError('UNAUTHENTICATED', SECOND_FACTOR_REQUIRED);
+    }
+    const used = await verifySecondFactor(db, userid, otp);
+    if (!used) {
+      // A wrong code counts like a wrong password: guessing six digits must be throttled.
+      await recordLoginFailure(db, keys);
+      await audit(db, { actor: userid, ip: input.ip, action: 'auth.sign-in', result: { error: 'wrong second factor' } });
+      throw new AppError('UNAUTHENTICATED', SECOND_FACTOR_WRONG);
+    }
+    if (used === 'recovery') await audit(db, { actor: userid, ip: input.ip, action: 'tfa.recovery.used', target: userid, result: 'ok' });
   }
 
   await clearUserThrottle(db, keys);

@@ -1,0 +1,53 @@
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { sessionSecret } from './secret';
+
+/**
+ * Secrets at rest (TOTP seeds, OIDC client secrets, node tokens): AES-256-GCM under a key
+ * derived with HKDF-SHA256 from the console secret, one key per purpose so a
+ * value cannot be moved from one column to another. Stored as
+ * `v1.<iv>.<tag>.<ciphertext>` in base64url.
+ */
+export type SealPurpose = 'totp' | 'oidc-client-secret' | 'oidc-state' | 'node-token';
+
+function keyFor(purpose: SealPurpose, secret: string): Buffer {
+  return Buffer.from(
+    hkdfSync(
+      'sha256',
+      Buffer.from(secret, 'utf8'),
+      Buffer.from('horcrux-at-rest-v1', 'utf8'),
+      Buffer.from(purpose, 'utf8'),
+      32,
+    ),
+  );
+}
+
+export function seal(purpose: SealPurpose, plaintext: string, secret = sessionSecret()): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', keyFor(purpose, secret), iv);
+  cipher.setAAD(Buffer.from(purpose, 'utf8'));
+  const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+  return ['v1', iv, cipher.getAuthTag(), body]
+    .map((p) => (typeof p === 'string' ? p : p.toString('base64url')))
+    .join('.');
+}
+
+/** Decrypts a sealed value; throws when it was altered or sealed under another key or purpose. */
+export function unseal(purpose: SealPurpose, sealed: string, secret = sessionSecret()): string {
+  const [v, iv, tag, body] = sealed.split('.');
+  if (v !== 'v1' || !iv || !tag || body === undefined) throw new Error('not a sealed value');
+  const decipher = createDecipheriv('aes-256-gcm', keyFor(purpose, secret), Buffer.from(iv, 'base64url'));
+  decipher.setAAD(Buffer.from(purpose, 'utf8'));
+  decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+  return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
+}
+
+export function sha256Hex(value: string): string {
+  return createHash('sha256').update(value, 'utf8').digest('hex');
+}
+
+/** Constant-time equality of two hex digests. */
+export function sameHex(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'hex');
+  const y = Buffer.from(b, 'hex');
+  return x.length === y.length && x.length > 0 && timingSafeEqual(x, y);
+}
