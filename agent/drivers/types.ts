@@ -96,7 +96,11 @@ export type GuestStatus = {
   pid: number | null;
   /** Seconds since the process started, null when stopped. */
   uptimeSeconds: number | null;
-  /** Why a guest is stopped when its process died rather than stopped cleanly; null otherwise. */
+  /**
+   * Why a guest is stopped when its process died rather than stopped cleanly.
+   * From `recover()` only: also why the state of a live process could not be
+   * read (then `qmpStatus` is null). Null otherwise.
+   */
   reason: string | null;
 };
 
@@ -160,7 +164,9 @@ export type GuestDriver = {
   /**
    * After an agent restart: finds the guests that the run directory says were
    * started (pid files, control sockets), and returns their statuses; the
-   * live ones are running or paused, dead ones are stopped with a reason.
+   * live ones are running or paused, dead ones are stopped with a reason. A
+   * live process whose control channel does not answer is listed as running
+   * with `qmpStatus` null and the failure as `reason`, not left out.
    */
   recover(): Promise<GuestStatus[]>;
 };

@@ -137,6 +137,24 @@ describe('a guest booted from the test ISO (TCG)', () => {
     expect((await restarted.status(100)).state).toBe('running');
   });
 
+  it('reports a guest whose QMP is held by another client as live but unread, not as stopped', async () => {
+    const pid = await readPidFile(driver.paths(100).pid);
+    const impatient = new QemuDriver({ runDir: run.dir, accel: 'tcg', qmpTimeoutMs: 500 });
+    const holder = await QmpClient.connect(driver.paths(100).qmp);
+    try {
+      const e = await rejection(impatient.status(100));
+      expect(e.code).toBe('CONTROL_FAILED');
+      expect(e.message).toMatch(new RegExp(`QEMU \\(pid ${pid}\\) is alive but .*no QMP greeting`));
+      const found = await impatient.recover();
+      expect(found).toEqual([expect.objectContaining({ vmid: 100, state: 'running', qmpStatus: null, pid })]);
+      expect(found[0]?.reason).toMatch(/no QMP greeting/);
+      expect((await rejection(impatient.start(config))).code).toBe('ALREADY_RUNNING');
+    } finally {
+      await holder.close();
+    }
+    expect((await impatient.status(100)).qmpStatus).toBe('running');
+  });
+
   it('resets: the same QEMU process boots the guest again', async () => {
     const before = await driver.status(100);
     const readyCount = () => serial.text.match(new RegExp(READY, 'g'))?.length ?? 0;

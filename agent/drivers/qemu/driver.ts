@@ -229,7 +229,15 @@ export class QemuDriver implements GuestDriver {
     }
     const found: GuestStatus[] = [];
     for (const vmid of [...vmids].sort((a, b) => a - b)) {
-      const st = await this.status(vmid);
+      let st: GuestStatus;
+      try {
+        st = await this.status(vmid);
+      } catch (e) {
+        // One wedged QEMU must not hide the others: report its live process, state unread.
+        const proc = await this.process(vmid);
+        if (!(e instanceof DriverError) || e.code !== 'CONTROL_FAILED' || !proc?.alive) throw e;
+        st = { vmid, state: 'running', qmpStatus: null, pid: proc.pid, uptimeSeconds: null, reason: e.message };
+      }
       if (st.state !== 'stopped' || st.reason !== null) found.push(st);
     }
     return found;
@@ -285,7 +293,11 @@ export class QemuDriver implements GuestDriver {
     const { vmid } = config;
     await mkdir(this.runDir, { recursive: true, mode: 0o700 });
     const current = await this.status(vmid).catch((e: unknown) => {
-      throw new DriverError('ALREADY_RUNNING', message(e), { cause: e });
+      // A live QEMU whose QMP does not answer is still running.
+      if (e instanceof DriverError && e.code === 'CONTROL_FAILED') {
+        throw new DriverError('ALREADY_RUNNING', e.message, { cause: e });
+      }
+      throw e;
     });
     if (current.state !== 'stopped') {
       throw new DriverError('ALREADY_RUNNING', `guest ${vmid} is already ${current.state} (pid ${current.pid})`);
