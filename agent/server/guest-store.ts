@@ -1,0 +1,75 @@
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { ZGuestConfig, ZUpdateGuestInput, type GuestConfig, type PendingChanges } from '../contract/guests';
+import { assertVmid } from '../lib/names';
+
+/** What the agent keeps per guest in `<data>/guests/<vmid>.json`. */
+export const ZStoredGuest = z.object({
+  config: ZGuestConfig,
+  /** Changes made while it ran, applied at the next start (Proxmox's pending section). */
+  pending: ZUpdateGuestInput.nullable(),
+});
+export type StoredGuest = { config: GuestConfig; pending: PendingChanges | null };
+
+/** Guest configs on disk, one JSON file per vmid, written atomically. */
+export class GuestStore {
+  readonly dir: string;
+
+  constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  async init(): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+  }
+
+  private file(vmid: number): string {
+    return path.join(this.dir, `${assertVmid(vmid)}.json`);
+  }
+
+  async get(vmid: number): Promise<StoredGuest | null> {
+    let text: string;
+    try {
+      text = await readFile(this.file(vmid), 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw e;
+    }
+    return ZStoredGuest.parse(JSON.parse(text));
+  }
+
+  async put(vmid: number, guest: StoredGuest): Promise<void> {
+    const file = this.file(vmid);
+    await writeFile(`${file}.tmp`, JSON.stringify(ZStoredGuest.parse(guest), null, 2));
+    await rename(`${file}.tmp`, file);
+  }
+
+  async remove(vmid: number): Promise<void> {
+    await rm(this.file(vmid), { force: true });
+  }
+
+  async vmids(): Promise<number[]> {
+    const names = await readdir(this.dir);
+    return names
+      .map((n) => /^([1-9][0-9]*)\.json$/.exec(n)?.[1])
+      .filter((v): v is string => v !== undefined)
+      .map(Number)
+      .sort((a, b) => a - b);
+  }
+}
+
+/** The config a start would use: the stored one with the pending changes applied. */
+export function applyPending(config: GuestConfig, pending: PendingChanges | null): GuestConfig {
+  if (!pending) return config;
+  const { kernel, ...rest } = pending;
+  const next: GuestConfig = { ...config, ...rest };
+  if (kernel === null) delete next.kernel;
+  else if (kernel !== undefined) next.kernel = kernel;
+  return next;
+}
+
+/** Later changes win over earlier pending ones. */
+export function mergePending(a: PendingChanges | null, b: PendingChanges): PendingChanges {
+  return { ...(a ?? {}), ...b };
+}

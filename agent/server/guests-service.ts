@@ -1,0 +1,367 @@
+import os from 'node:os';
+import { z } from 'zod';
+import {
+  ZCreateGuestInput,
+  ZRebootInput,
+  ZShutdownInput,
+  ZUpdateGuestInput,
+  type Guest,
+  type GuestConfig,
+  type ResizeInput,
+  type SimpleAction,
+} from '../contract/guests';
+import type { TaskType } from '../contract/tasks';
+import type { GuestDriver, GuestStatus } from '../drivers/types';
+import type { TaskContext, TaskRunner } from '../tasks/runner';
+import { AgentError } from './errors';
+import { applyPending, mergePending, type GuestStore, type StoredGuest } from './guest-store';
+import {
+  assertBootOrder,
+  assertSlots,
+  assertVolumesExist,
+  randomMac,
+  storageOf,
+  toDriverConfig,
+  type Storages,
+} from './resolve';
+
+const MiB = 1024 * 1024;
+
+type Deps = { driver: GuestDriver; store: GuestStore; storages: Storages; tasks: TaskRunner };
+
+const lockOf = (vmid: number) => `guest:${vmid}`;
+
+/**
+ * The guest operations behind the HTTP routes. Input is checked here, before
+ * a task starts, so a refusal names the field at once; the work itself runs
+ * as a task holding the guest's lock.
+ */
+export class GuestsService {
+  private readonly d: Deps;
+
+  constructor(deps: Deps) {
+    this.d = deps;
+  }
+
+  private async stored(vmid: number): Promise<StoredGuest> {
+    const g = await this.d.store.get(vmid);
+    if (!g) throw new AgentError('NOT_FOUND', `guest ${vmid} does not exist on this node`, { field: 'vmid' });
+    return g;
+  }
+
+  private runtime(s: GuestStatus): Guest['runtime'] {
+    return { state: s.state, qmpStatus: s.qmpStatus, pid: s.pid, uptimeSeconds: s.uptimeSeconds, reason: s.reason };
+  }
+
+  private view(vmid: number, g: StoredGuest, s: GuestStatus): Guest {
+    return {
+      vmid,
+      name: g.config.name,
+      config: g.config,
+      pending: g.pending,
+      runtime: this.runtime(s),
+      lock: this.d.tasks.holder(lockOf(vmid)),
+    };
+  }
+
+  async get(vmid: number): Promise<Guest> {
+    const g = await this.stored(vmid);
+    return this.view(vmid, g, await this.d.driver.status(vmid));
+  }
+
+  async list(): Promise<Guest[]> {
+    const vmids = await this.d.store.vmids();
+    const out = await Promise.all(
+      vmids.map(async (vmid) => {
+        const g = await this.d.store.get(vmid).catch(() => null);
+        return g ? this.view(vmid, g, await this.d.driver.status(vmid)) : null;
+      }),
+    );
+    return out.filter((g): g is Guest => g !== null);
+  }
+
+  private task(type: TaskType, vmid: number, user: string, run: (ctx: TaskContext) => Promise<void>): string {
+    return this.d.tasks.start({ type, id: String(vmid), user, locks: [lockOf(vmid)], run });
+  }
+
+  private assertUnlocked(vmid: number): void {
+    const holder = this.d.tasks.holder(lockOf(vmid));
+    if (holder)
+      throw new AgentError('VM_LOCKED', `guest ${vmid} is locked by task ${holder}; wait for it to finish`, {
+        upid: holder,
+      });
+  }
+
+  private assertMemoryFits(memoryMiB: number | undefined): void {
+    if (memoryMiB === undefined) return;
+    const total = Math.floor(os.totalmem() / MiB);
+    if (memoryMiB > total) {
+      throw new AgentError('INVALID_INPUT', `memoryMiB: ${memoryMiB} MiB is more than this node has (${total} MiB)`, {
+        field: 'memoryMiB',
+      });
+    }
+  }
+
+  async create(raw: z.input<typeof ZCreateGuestInput>, user: string): Promise<string> {
+    const input = ZCreateGuestInput.parse(raw);
+    const { vmid } = input;
+    this.assertUnlocked(vmid);
+    if (await this.d.store.get(vmid)) {
+      throw new AgentError('CONFLICT', `vmid: guest ${vmid} exists already on this node`, { field: 'vmid' });
+    }
+    if ((await this.d.driver.status(vmid)).state !== 'stopped') {
+      throw new AgentError('CONFLICT', `vmid: a guest process with id ${vmid} is running on this node`, {
+        field: 'vmid',
+      });
+    }
+    this.assertMemoryFits(input.memoryMiB);
+    assertSlots(
+      input.disks.map((d) => d.slot),
+      input.cdrom !== null,
+    );
+    const need = new Map<string, number>();
+    input.disks.forEach((d, i) => {
+      storageOf(this.d.storages, `${d.storage}:`, `disks.${i}.storage`);
+      need.set(d.storage, (need.get(d.storage) ?? 0) + d.sizeMiB);
+    });
+    for (const [id, sizeMiB] of need) {
+      const { availBytes } = await this.d.storages.get(id)!.status();
+      if (sizeMiB * MiB > availBytes) {
+        const i = input.disks.findIndex((d) => d.storage === id);
+        const field = `disks.${i}.sizeMiB`;
+        throw new AgentError(
+          'INVALID_INPUT',
+          `${field}: ${sizeMiB} MiB does not fit in storage ${id} (${Math.floor(availBytes / MiB)} MiB free)`,
+          { field },
+        );
+      }
+    }
+    await assertVolumesExist({ cdrom: input.cdrom, kernel: input.kernel }, this.d.storages);
+    const nics = input.nics.map((n) => ({ model: n.model, mac: (n.mac ?? randomMac()).toLowerCase() }));
+    const boot = input.boot ?? [
+      ...input.disks.slice(0, 1).map((d) => d.slot),
+      ...(input.cdrom ? (['ide2'] as const) : []),
+      ...(nics.length ? (['net0'] as const) : []),
+    ];
+    const base: Omit<GuestConfig, 'disks'> = {
+      vmid,
+      name: input.name,
+      cores: input.cores,
+      sockets: input.sockets,
+      memoryMiB: input.memoryMiB,
+      machine: input.machine,
+      bios: input.bios,
+      cdrom: input.cdrom,
+      boot,
+      nics,
+      serial: input.serial,
+      vga: input.vga,
+      ...(input.kernel ? { kernel: input.kernel } : {}),
+    };
+    // Check the boot order against the slots the disks will have.
+    assertBootOrder({
+      ...base,
+      disks: input.disks.map((d) => ({ slot: d.slot, volume: `${d.storage}:${vmid}/x.raw`, format: d.format })),
+    });
+
+    return this.task('qmcreate', vmid, user, async (ctx) => {
+      const created: string[] = [];
+      try {
+        const disks: GuestConfig['disks'] = [];
+        for (const [i, d] of input.disks.entries()) {
+          const volume = await this.d.storages.get(d.storage)!.createImage(vmid, d.format, d.sizeMiB, `disks.${i}`);
+          created.push(volume);
+          ctx.log(`created ${d.slot}: ${volume} (${d.sizeMiB} MiB, ${d.format})`);
+          disks.push({ slot: d.slot, volume, format: d.format });
+        }
+        const config: GuestConfig = { ...base, disks };
+        toDriverConfig(config, this.d.storages);
+        await this.d.store.put(vmid, { config, pending: null });
+        ctx.log(`guest ${vmid} (${config.name}) created`);
+      } catch (e) {
+        for (const volume of created.reverse()) {
+          await storageOf(this.d.storages, volume, 'volume')
+            .deleteVolume(volume)
+            .then(() => ctx.log(`removed ${volume}`))
+            .catch((err: unknown) =>
+              ctx.warn(`could not remove ${volume}: ${err instanceof Error ? err.message : String(err)}`),
+            );
+        }
+        throw e;
+      }
+    });
+  }
+
+  async update(vmid: number, raw: z.input<typeof ZUpdateGuestInput>, user: string): Promise<string> {
+    const changes = ZUpdateGuestInput.parse(raw);
+    this.assertUnlocked(vmid);
+    const g = await this.stored(vmid);
+    this.assertMemoryFits(changes.memoryMiB);
+    await assertVolumesExist({ cdrom: changes.cdrom ?? null, kernel: changes.kernel ?? undefined }, this.d.storages);
+    const target = applyPending(applyPending(g.config, g.pending), changes);
+    assertSlots(
+      target.disks.map((d) => d.slot),
+      target.cdrom !== null,
+    );
+    assertBootOrder(target);
+    return this.task('qmconfig', vmid, user, async (ctx) => {
+      const current = await this.stored(vmid);
+      const state = (await this.d.driver.status(vmid)).state;
+      if (state === 'stopped') {
+        const config = applyPending(applyPending(current.config, current.pending), changes);
+        await this.d.store.put(vmid, { config, pending: null });
+        ctx.log(`applied: ${Object.keys(changes).join(', ')}`);
+      } else {
+        await this.d.store.put(vmid, { config: current.config, pending: mergePending(current.pending, changes) });
+        ctx.log(`guest is ${state}; pending until the next start: ${Object.keys(changes).join(', ')}`);
+      }
+    });
+  }
+
+  /** Applies pending changes and returns the config to start with. */
+  private async commitPending(vmid: number, ctx: TaskContext): Promise<GuestConfig> {
+    const g = await this.stored(vmid);
+    if (!g.pending) return g.config;
+    const config = applyPending(g.config, g.pending);
+    await this.d.store.put(vmid, { config, pending: null });
+    ctx.log(`applied pending changes: ${Object.keys(g.pending).join(', ')}`);
+    return config;
+  }
+
+  async action(vmid: number, action: SimpleAction, user: string): Promise<string> {
+    this.assertUnlocked(vmid);
+    await this.stored(vmid);
+    const type = `qm${action}` as const;
+    return this.task(type, vmid, user, async (ctx) => {
+      const { driver } = this.d;
+      switch (action) {
+        case 'start': {
+          const config = await this.commitPending(vmid, ctx);
+          const s = await driver.start(toDriverConfig(config, this.d.storages));
+          ctx.log(`started, pid ${s.pid ?? '?'}, status ${s.qmpStatus ?? s.state}`);
+          return;
+        }
+        case 'stop': {
+          const s = await driver.stop(vmid);
+          ctx.log(`stopped (${s.state})`);
+          return;
+        }
+        case 'reset':
+          await driver.reset(vmid);
+          ctx.log('reset');
+          return;
+        case 'pause':
+          await driver.pause(vmid);
+          ctx.log('paused');
+          return;
+        case 'resume':
+          await driver.resume(vmid);
+          ctx.log('resumed');
+          return;
+      }
+    });
+  }
+
+  async shutdown(vmid: number, raw: z.input<typeof ZShutdownInput>, user: string): Promise<string> {
+    const { timeoutSeconds, forceStop } = ZShutdownInput.parse(raw);
+    this.assertUnlocked(vmid);
+    await this.stored(vmid);
+    return this.task('qmshutdown', vmid, user, async (ctx) => {
+      ctx.log(`ACPI power-down, waiting up to ${timeoutSeconds} s${forceStop ? ', then a forced stop' : ''}`);
+      const before = Date.now();
+      const s = await this.d.driver.shutdown(vmid, { timeoutMs: timeoutSeconds * 1000, forceStop });
+      const took = (Date.now() - before) / 1000;
+      if (forceStop && took >= timeoutSeconds)
+        ctx.warn(`the guest did not power off within ${timeoutSeconds} s; it was stopped hard`);
+      ctx.log(`guest is ${s.state}`);
+    });
+  }
+
+  async reboot(vmid: number, raw: z.input<typeof ZRebootInput>, user: string): Promise<string> {
+    const { timeoutSeconds } = ZRebootInput.parse(raw);
+    this.assertUnlocked(vmid);
+    await this.stored(vmid);
+    return this.task('qmreboot', vmid, user, async (ctx) => {
+      const config = await this.commitPending(vmid, ctx);
+      const s = await this.d.driver.reboot(toDriverConfig(config, this.d.storages), {
+        timeoutMs: timeoutSeconds * 1000,
+      });
+      ctx.log(`rebooted, pid ${s.pid ?? '?'}`);
+    });
+  }
+
+  async resize(vmid: number, input: ResizeInput, user: string): Promise<string> {
+    this.assertUnlocked(vmid);
+    const g = await this.stored(vmid);
+    const disk = g.config.disks.find((d) => d.slot === input.slot);
+    if (!disk)
+      throw new AgentError('INVALID_INPUT', `slot: guest ${vmid} has no disk ${input.slot}`, { field: 'slot' });
+    if ((await this.d.driver.status(vmid)).state !== 'stopped') {
+      throw new AgentError(
+        'CONFLICT',
+        `guest ${vmid} is running; stop it to resize ${input.slot} (live resize is not supported yet)`,
+      );
+    }
+    const storage = storageOf(this.d.storages, disk.volume, 'slot');
+    const current = await storage.volume(disk.volume);
+    if (input.sizeMiB * MiB < current.sizeBytes) {
+      throw new AgentError(
+        'INVALID_INPUT',
+        `sizeMiB: disks only grow; ${input.slot} is ${Math.ceil(current.sizeBytes / MiB)} MiB already`,
+        { field: 'sizeMiB' },
+      );
+    }
+    return this.task('resize', vmid, user, async (ctx) => {
+      if ((await this.d.driver.status(vmid)).state !== 'stopped')
+        throw new Error(`guest ${vmid} started meanwhile; resize refused`);
+      await storage.resizeImage(disk.volume, input.sizeMiB);
+      ctx.log(`${input.slot} (${disk.volume}) is now ${input.sizeMiB} MiB`);
+    });
+  }
+
+  async destroy(vmid: number, force: boolean, user: string): Promise<string> {
+    this.assertUnlocked(vmid);
+    await this.stored(vmid);
+    const state = (await this.d.driver.status(vmid)).state;
+    if (state !== 'stopped' && !force) {
+      throw new AgentError('CONFLICT', `guest ${vmid} is ${state}; stop it first or delete with force`, {
+        field: 'force',
+      });
+    }
+    return this.task('qmdestroy', vmid, user, async (ctx) => {
+      if ((await this.d.driver.status(vmid)).state !== 'stopped') {
+        await this.d.driver.stop(vmid);
+        ctx.log('stopped the guest');
+      }
+      const g = await this.stored(vmid);
+      for (const disk of g.config.disks) {
+        try {
+          await storageOf(this.d.storages, disk.volume, 'volume').deleteVolume(disk.volume);
+          ctx.log(`removed ${disk.volume}`);
+        } catch (e) {
+          ctx.warn(`could not remove ${disk.volume}: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }
+      await this.d.store.remove(vmid);
+      ctx.log(`guest ${vmid} deleted`);
+    });
+  }
+
+  /** True when a guest's config uses the volume (then it must not be deleted). */
+  async volumeInUse(volid: string): Promise<number | null> {
+    for (const vmid of await this.d.store.vmids()) {
+      const g = await this.d.store.get(vmid).catch(() => null);
+      if (!g) continue;
+      const c = applyPending(g.config, g.pending);
+      const uses = [
+        ...c.disks.map((d) => d.volume),
+        c.cdrom?.volume,
+        c.kernel?.volume,
+        c.kernel?.initrd,
+        ...g.config.disks.map((d) => d.volume),
+      ];
+      if (uses.includes(volid)) return vmid;
+    }
+    return null;
+  }
+}

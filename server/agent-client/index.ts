@@ -1,0 +1,2 @@
+export { agentFor, type AgentClient, type AgentClientOptions, type AgentNode } from './client';
+export { handleJoinRequest, joinCommand, type JoinDeps, type JoinedNode } from './join';

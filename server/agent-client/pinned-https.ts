@@ -1,0 +1,161 @@
+import type { OutgoingHttpHeaders } from 'node:http';
+import { request } from 'node:https';
+import type { Duplex, Readable } from 'node:stream';
+import tls from 'node:tls';
+
+/**
+ * Why a request never got an answer: `connect` (refused, unreachable, DNS),
+ * `timeout`, `fingerprint` (the peer's certificate is not the pinned one),
+ * `tls` (handshake or, without a pin, chain verification failed).
+ */
+export type TransportErrorKind = 'connect' | 'timeout' | 'fingerprint' | 'tls';
+
+export class TransportError extends Error {
+  readonly kind: TransportErrorKind;
+  /** The system error code, e.g. ECONNREFUSED. */
+  readonly code?: string;
+
+  constructor(kind: TransportErrorKind, message: string, options?: { code?: string; cause?: unknown }) {
+    super(message, { cause: options?.cause });
+    this.name = 'TransportError';
+    this.kind = kind;
+    this.code = options?.code;
+  }
+}
+
+export type PinnedRequestOptions = {
+  url: string;
+  method: string;
+  headers?: OutgoingHttpHeaders;
+  body?: Buffer | Readable;
+  /**
+   * SHA-256 fingerprint (`AB:CD:...`) the server's certificate must have; the
+   * chain and host name are then not checked (self-signed agent certificates).
+   * Without it the usual CA verification applies.
+   */
+  fingerprint?: string;
+  timeoutMs: number;
+  /**
+   * Send `Expect: 100-continue` and stream the body only once the server
+   * agrees, so a refusal (bad name, no space) arrives before any upload.
+   */
+  expectContinue?: boolean;
+};
+
+export type PinnedResponse = { status: number; headers: Record<string, string | string[] | undefined>; body: Buffer };
+
+const normalize = (fp: string) => fp.replaceAll(':', '').toUpperCase();
+
+/**
+ * One HTTPS request whose TLS connection is handed to HTTP only after the
+ * peer's certificate matched the pin, so not a byte (the bearer token
+ * included) reaches a server that is not the pinned one.
+ */
+export function pinnedRequest(options: PinnedRequestOptions): Promise<PinnedResponse> {
+  const url = new URL(options.url);
+  if (url.protocol !== 'https:')
+    return Promise.reject(new TransportError('connect', `${options.url} is not an https:// URL`));
+  const pin = options.fingerprint ? normalize(options.fingerprint) : null;
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const port = Number(url.port || 443);
+
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const fail = (e: TransportError) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      req.destroy();
+      reject(e);
+    };
+    const timer = setTimeout(
+      () => fail(new TransportError('timeout', `no answer within ${options.timeoutMs} ms`, { code: 'ETIMEDOUT' })),
+      options.timeoutMs,
+    );
+
+    const createConnection = (_opts: unknown, oncreate: (err: Error | null, socket?: Duplex) => void): undefined => {
+      const socket = tls.connect({
+        host,
+        port,
+        servername: /^[\d.]+$|:/.test(host) ? undefined : host,
+        rejectUnauthorized: pin === null,
+        ALPNProtocols: ['http/1.1'],
+      });
+      let handedOver = false;
+      socket.once('secureConnect', () => {
+        if (pin !== null) {
+          const cert = socket.getPeerCertificate();
+          const got = cert.fingerprint256 ? normalize(cert.fingerprint256) : '';
+          if (got !== pin) {
+            socket.destroy();
+            oncreate(
+              new TransportError(
+                'fingerprint',
+                `certificate fingerprint ${cert.fingerprint256 ?? '(none)'} is not the pinned ${options.fingerprint}`,
+              ),
+            );
+            return;
+          }
+        }
+        handedOver = true;
+        oncreate(null, socket);
+      });
+      socket.once('error', (e: NodeJS.ErrnoException) => {
+        // After the hand-over, HTTP owns the socket's errors.
+        if (!handedOver) oncreate(e);
+      });
+      return undefined;
+    };
+
+    const req = request({
+      method: options.method,
+      host,
+      port,
+      path: `${url.pathname}${url.search}`,
+      headers: options.headers,
+      createConnection: createConnection as never,
+    });
+    req.on('error', (e: NodeJS.ErrnoException) => {
+      if (e instanceof TransportError) return fail(e);
+      const tlsCode =
+        typeof e.code === 'string' &&
+        (e.code.startsWith('ERR_SSL') || e.code.includes('CERT') || e.code === 'ECONNRESET');
+      fail(
+        new TransportError(
+          tlsCode && e.code !== 'ECONNRESET' ? 'tls' : 'connect',
+          `${e.code ? `${e.code}: ` : ''}${e.message}`,
+          { code: e.code, cause: e },
+        ),
+      );
+    });
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', (e: NodeJS.ErrnoException) =>
+        fail(new TransportError('connect', e.message, { code: e.code, cause: e })),
+      );
+      res.on('end', () => {
+        if (!req.writableFinished) req.destroy();
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) });
+      });
+    });
+    const body = options.body;
+    if (body === undefined) req.end();
+    else if (Buffer.isBuffer(body)) req.end(body);
+    else {
+      body.on('error', (e) => fail(new TransportError('connect', `request body: ${e.message}`)));
+      if (options.expectContinue) {
+        req.setHeader('expect', '100-continue');
+        req.flushHeaders();
+        req.once('continue', () => body.pipe(req));
+        // Refused before the body was sent: stop the body, drop the connection after the answer.
+        req.once('response', (res) => res.once('end', () => !body.destroyed && body.destroy()));
+      } else {
+        body.pipe(req);
+      }
+    }
+  });
+}
