@@ -1,0 +1,5 @@
+import { EffectivePanel } from '@/components/access/effective-panel';
+
+export default function EffectivePage() {
+  return <EffectivePanel />;
+}

@@ -1,0 +1,5 @@
+import { GroupsPanel } from '@/components/access/groups-panel';
+
+export default function GroupsPage() {
+  return <GroupsPanel />;
+}

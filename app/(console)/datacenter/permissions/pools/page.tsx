@@ -1,0 +1,5 @@
+import { PoolsPanel } from '@/components/access/pools-panel';
+
+export default function PoolsPage() {
+  return <PoolsPanel />;
+}

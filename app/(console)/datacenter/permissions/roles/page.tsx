@@ -1,0 +1,5 @@
+import { RolesPanel } from '@/components/access/roles-panel';
+
+export default function RolesPage() {
+  return <RolesPanel />;
+}

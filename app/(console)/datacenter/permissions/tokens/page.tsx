@@ -1,0 +1,5 @@
+import { TokensPanel } from '@/components/access/tokens-panel';
+
+export default function TokensPage() {
+  return <TokensPanel />;
+}

@@ -1,0 +1,5 @@
+import { UsersPanel } from '@/components/access/users-panel';
+
+export default function UsersPage() {
+  return <UsersPanel />;
+}
