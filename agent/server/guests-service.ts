@@ -80,8 +80,8 @@ export class GuestsService {
     return out.filter((g): g is Guest => g !== null);
   }
 
-  private task(type: TaskType, vmid: number, user: string, run: (ctx: TaskContext) => Promise<void>): string {
-    return this.d.tasks.start({ type, id: String(vmid), user, locks: [lockOf(vmid)], run });
+  private task(type: TaskType, vmid: number, user: string, run: (ctx: TaskContext) => Promise<void>): Promise<string> {
+    return this.d.tasks.startRecorded({ type, id: String(vmid), user, locks: [lockOf(vmid)], run });
   }
 
   private assertUnlocked(vmid: number): void {

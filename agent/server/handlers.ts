@@ -74,7 +74,7 @@ export function createHandlers(d: HandlerDeps): Handlers {
       const usedBy = await d.guests.volumeInUse(params.volid);
       if (usedBy !== null)
         throw new AgentError('CONFLICT', `volid: ${params.volid} is used by guest ${usedBy}`, { field: 'volid' });
-      const upid = d.tasks.start({
+      const upid = await d.tasks.startRecorded({
         type: 'imgdel',
         id: v.name,
         user,

@@ -43,6 +43,8 @@ type Running = {
   warnings: number;
   done: Promise<TaskStatus>;
   flushed: Promise<void>;
+  /** The first status file write: once it is on disk, a crash of the agent cannot lose the task. */
+  recorded: Promise<void>;
 };
 
 /** The process start time in clock ticks since boot (field 22 of /proc/self/stat), as Proxmox's pstart. */
@@ -155,8 +157,9 @@ export class TaskRunner {
     };
     this.tasks.set(upid, status);
     const logFile = path.join(this.dir, `${upid}.log`);
-    let flushed: Promise<void> = this.writeStatus(status);
-    const entry: Running = { status, lines: [], warnings: 0, done: Promise.resolve(status), flushed };
+    const recorded = this.writeStatus(status);
+    let flushed: Promise<void> = recorded.catch(() => undefined);
+    const entry: Running = { status, lines: [], warnings: 0, done: Promise.resolve(status), flushed, recorded };
     const append = (line: string) => {
       const text = `${new Date().toISOString()} ${line}`;
       entry.lines.push(text);
@@ -191,6 +194,21 @@ export class TaskRunner {
       this.running.delete(upid);
       return ended;
     })();
+    return upid;
+  }
+
+  /**
+   * Resolves once the task's record is on disk; callers answer with the UPID
+   * only then, so a UPID a client holds survives an agent crash.
+   */
+  async recorded(upid: string): Promise<void> {
+    await this.running.get(upid)?.recorded;
+  }
+
+  /** `start`, answering once the task is recorded on disk. */
+  async startRecorded(spec: TaskSpec): Promise<string> {
+    const upid = this.start(spec);
+    await this.recorded(upid);
     return upid;
   }
 
