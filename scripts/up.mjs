@@ -47,10 +47,38 @@ if (!existsSync(buildId) || statSync(buildId).mtimeMs < sourceTime) {
   run('npx', ['next', 'build'], { NEXT_TELEMETRY_DISABLED: '1' });
 }
 
-const child = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), ['server/main.ts'], {
-  cwd: root,
-  stdio: 'inherit',
-  env: { ...process.env, NODE_ENV: 'production' },
-});
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+// The agent of this host (root: it drives QEMU), registered by the console as the first node.
+const root_ = process.getuid?.() === 0;
+const agentDir = process.env.HORCRUX_AGENT_DATA_DIR ?? (root_ ? '/var/lib/horcrux-agent' : path.join(root, 'data', 'agent'));
+const agentPort = process.env.HORCRUX_AGENT_PORT ?? '8007';
+const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
+const children = [
+  spawn(tsx, ['agent/main.ts'], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, HORCRUX_AGENT_DATA_DIR: agentDir, HORCRUX_AGENT_PORT: agentPort },
+  }),
+  spawn(tsx, ['server/main.ts'], {
+    cwd: root,
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      HORCRUX_LOCAL_AGENT_URL: `https://127.0.0.1:${agentPort}`,
+      HORCRUX_LOCAL_AGENT_DIR: agentDir,
+    },
+  }),
+];
+let exiting = false;
+const stopAll = (signal) => {
+  exiting = true;
+  for (const c of children) if (c.exitCode === null) c.kill(signal);
+};
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => stopAll(signal));
+// When one stops, stop the other: a console without its agent (or the reverse) is not "up".
+for (const c of children) {
+  c.on('exit', (code) => {
+    if (!exiting) stopAll('SIGTERM');
+    if (children.every((x) => x.exitCode !== null || x.signalCode !== null)) process.exit(code ?? 0);
+  });
+}

@@ -24,6 +24,9 @@ const ZEnv = z.object({
   HORCRUX_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   /** Public URL of the console, used in links and by next-auth. */
   HORCRUX_URL: z.string().url().optional(),
+  /** Set by `npm run up`: the agent on this host, registered as a node at start-up. */
+  HORCRUX_LOCAL_AGENT_URL: z.string().url().optional(),
+  HORCRUX_LOCAL_AGENT_DIR: z.string().min(1).optional(),
 });
 
 export type Env = z.infer<typeof ZEnv> & { dataDir: string };

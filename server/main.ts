@@ -11,7 +11,9 @@ import { ensureSecret } from '@/server/access/secret';
 import { closeDb, migrateAndOpen } from '@/server/db';
 import { env } from '@/server/env';
 import { ensureBuiltinRoles } from '@/server/services/access/roles';
+import { registerLocalNode } from '@/server/services/nodes/nodes';
 import { ensureCertificate } from '@/server/tls';
+import { startNodeMonitor } from '@/server/workers/node-monitor';
 
 async function main(): Promise<void> {
   const cfg = env();
@@ -57,11 +59,18 @@ async function main(): Promise<void> {
   const scheme = cfg.HORCRUX_HTTP ? 'http' : 'https';
   console.log(`Horcrux console listening on ${scheme}://localhost:${cfg.HORCRUX_PORT} (data: ${cfg.dataDir}, database: ${cfg.DATABASE_URL ? 'PostgreSQL' : 'embedded PGlite'})`);
 
+  if (cfg.HORCRUX_LOCAL_AGENT_URL && cfg.HORCRUX_LOCAL_AGENT_DIR) {
+    const node = await registerLocalNode(db, cfg.HORCRUX_LOCAL_AGENT_DIR, cfg.HORCRUX_LOCAL_AGENT_URL);
+    console.log(`local agent at ${cfg.HORCRUX_LOCAL_AGENT_URL} registered as node ${node}`);
+  }
+  const monitor = startNodeMonitor(db);
+
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
     console.log(`${signal}: stopping`);
+    monitor.stop();
     server.close();
     server.closeAllConnections();
     void closeDb().finally(() => process.exit(0));

@@ -5,11 +5,24 @@ import type { ReactNode } from 'react';
 import { cn } from '@/components/ui/cn';
 
 /** The content pane: a title, a row of tabs (one route each) and the active tab's page. */
-export function ContentTabs({ title, tabs, children }: { title: string; tabs: { href: string; label: string }[]; children: ReactNode }) {
+export function ContentTabs({
+  title,
+  tabs,
+  actions,
+  children,
+}: {
+  title: string;
+  tabs: { href: string; label: string }[];
+  actions?: ReactNode;
+  children: ReactNode;
+}) {
   const pathname = usePathname();
   return (
     <div className="flex h-full flex-col">
-      <h1 className="border-b border-slate-200 bg-white px-4 py-2 text-base font-semibold dark:border-slate-800 dark:bg-slate-900">{title}</h1>
+      <div className="flex items-center justify-between gap-3 border-b border-slate-200 bg-white px-4 py-2 dark:border-slate-800 dark:bg-slate-900">
+        <h1 className="text-base font-semibold">{title}</h1>
+        {actions}
+      </div>
       <div className="flex min-h-0 flex-1">
         <nav aria-label={`${title} sections`} className="w-44 shrink-0 border-r border-slate-200 bg-white py-2 dark:border-slate-800 dark:bg-slate-900">
           <ul role="tablist" aria-orientation="vertical">

@@ -1,5 +1,7 @@
 'use client';
 import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { TaskViewer } from '@/components/tasks/task-viewer';
 import { formatDateTime } from '@/components/ui/format';
 import { useTRPC } from '@/components/trpc';
 
@@ -7,6 +9,7 @@ import { useTRPC } from '@/components/trpc';
 export function TaskStrip() {
   const trpc = useTRPC();
   const tasks = useQuery(trpc.task.recent.queryOptions({ limit: 50 }, { refetchInterval: 3_000 }));
+  const [open, setOpen] = useState<string | null>(null);
   return (
     <section
       aria-label="Tasks"
@@ -31,7 +34,14 @@ export function TaskStrip() {
           </thead>
           <tbody>
             {tasks.data.map((t) => (
-              <tr key={t.upid} className="border-t border-slate-100 dark:border-slate-800">
+              <tr
+                key={t.upid}
+                onClick={() => setOpen(t.upid)}
+                onKeyDown={(e) => e.key === 'Enter' && setOpen(t.upid)}
+                tabIndex={0}
+                aria-label={`Task ${t.type} ${t.target}: ${t.status}`}
+                className="cursor-pointer border-t border-slate-100 hover:bg-slate-50 dark:border-slate-800 dark:hover:bg-slate-800"
+              >
                 <td className="px-3 py-1">{formatDateTime(t.startedAt)}</td>
                 <td className="px-3 py-1">{t.endedAt ? formatDateTime(t.endedAt) : ''}</td>
                 <td className="px-3 py-1">{t.node}</td>
@@ -45,6 +55,7 @@ export function TaskStrip() {
           </tbody>
         </table>
       )}
+      <TaskViewer upid={open} onClose={() => setOpen(null)} />
     </section>
   );
 }

@@ -1,9 +1,16 @@
 'use client';
+import { useQuery } from '@tanstack/react-query';
 import { signOut } from 'next-auth/react';
+import { useState } from 'react';
 import { Button } from '@/components/ui/button';
+import { useTRPC } from '@/components/trpc';
+import { CreateVmWizard } from '@/components/vm/create-vm-wizard';
 import { ThemeSwitch } from './theme-switch';
 
 export function TopBar({ userid }: { userid: string }) {
+  const trpc = useTRPC();
+  const tree = useQuery(trpc.cluster.resources.queryOptions());
+  const [creating, setCreating] = useState(false);
   return (
     <header className="col-span-2 flex items-center justify-between border-b border-slate-200 bg-white px-3 dark:border-slate-800 dark:bg-slate-900">
       <div className="flex items-baseline gap-2">
@@ -11,6 +18,8 @@ export function TopBar({ userid }: { userid: string }) {
         <span className="text-xs text-slate-500">Virtual Environment</span>
       </div>
       <div className="flex items-center gap-2">
+        {tree.data?.cluster.can.createVm && <Button onClick={() => setCreating(true)}>Create VM</Button>}
+        <CreateVmWizard open={creating} onClose={() => setCreating(false)} />
         <ThemeSwitch />
         <span className="text-sm" data-testid="current-user">
           {userid}

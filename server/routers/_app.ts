@@ -2,17 +2,21 @@ import { router } from '@/server/trpc';
 import { accessRouter } from './access';
 import { authRouter } from './auth';
 import { clusterRouter } from './cluster';
+import { nodeRouter } from './node';
 import { sessionRouter } from './session';
 import { setupRouter } from './setup';
 import { taskRouter } from './task';
+import { vmRouter } from './vm';
 
 export const appRouter = router({
   access: accessRouter,
   auth: authRouter,
   cluster: clusterRouter,
+  node: nodeRouter,
   session: sessionRouter,
   setup: setupRouter,
   task: taskRouter,
+  vm: vmRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { recentTasks } from '@/server/services/tasks/tasks';
+import { recentTasks, taskLog } from '@/server/services/tasks/tasks';
 import { authedProcedure, router } from '@/server/trpc';
 
 const ZTask = z.object({
@@ -19,4 +19,18 @@ export const taskRouter = router({
     .input(z.object({ limit: z.number().int().min(1).max(500).default(50) }))
     .output(z.array(ZTask))
     .query(({ ctx, input }) => recentTasks(ctx.db, ctx.perms, ctx.actor.userid, input.limit)),
+
+  /** A task's status and log lines after `start`, for the live task viewer. */
+  log: authedProcedure
+    .input(z.object({ upid: z.string().min(10).max(300), start: z.number().int().min(0).default(0) }))
+    .output(
+      z.object({
+        status: z.string(),
+        endedAt: z.date().nullable(),
+        lines: z.array(z.object({ n: z.number(), t: z.string() })),
+        total: z.number(),
+        running: z.boolean(),
+      }),
+    )
+    .query(({ ctx, input }) => taskLog(ctx.db, ctx.perms, ctx.actor.userid, input)),
 });

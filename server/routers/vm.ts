@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { ZNodeName, ZVmid } from '@/agent/contract/common';
+import { ZCreateGuestInput, ZGuestConfig, ZResizeInput, ZUpdateGuestInput } from '@/agent/contract/guests';
+import {
+  createGuest,
+  deleteGuest,
+  getGuest,
+  guestAction,
+  listGuests,
+  nextVmid,
+  resizeDisk,
+  updateGuest,
+} from '@/server/services/guests/guests';
+import { authedProcedure, guardedProcedure, router } from '@/server/trpc';
+
+const ZGuestRow = z.object({
+  vmid: z.number(),
+  node: z.string(),
+  name: z.string(),
+  status: z.string(),
+  lock: z.string().nullable(),
+  config: ZGuestConfig.or(z.object({})),
+  pending: z.record(z.string(), z.unknown()).nullable(),
+  nodeOnline: z.boolean(),
+  can: z.object({ powerMgmt: z.boolean(), config: z.boolean(), allocate: z.boolean(), console: z.boolean() }),
+});
+const ZTaskRef = z.object({ upid: z.string() });
+const ZVmidInput = z.object({ vmid: ZVmid });
+
+const ZAction = z.discriminatedUnion('action', [
+  z.object({ vmid: ZVmid, action: z.enum(['start', 'stop', 'reset', 'pause', 'resume']) }),
+  z.object({
+    vmid: ZVmid,
+    action: z.literal('shutdown'),
+    timeoutSeconds: z.number().int().min(1).max(3600).optional(),
+    forceStop: z.boolean().optional(),
+  }),
+  z.object({ vmid: ZVmid, action: z.literal('reboot'), timeoutSeconds: z.number().int().min(1).max(3600).optional() }),
+]);
+
+export const vmRouter = router({
+  /** Guests the caller may audit, optionally of one node. */
+  list: authedProcedure
+    .input(z.object({ node: ZNodeName.optional() }).default({}))
+    .output(z.array(ZGuestRow))
+    .query(({ ctx, input }) => listGuests(ctx.db, ctx.perms, input)),
+
+  get: guardedProcedure('VM.Audit', '/vms/{vmid}')
+    .input(ZVmidInput)
+    .output(ZGuestRow)
+    .query(({ ctx, input }) => getGuest(ctx.db, ctx.perms, input.vmid)),
+
+  /** The lowest free vmid, for the create wizard. */
+  nextId: authedProcedure.output(z.number()).query(({ ctx }) => nextVmid(ctx.db)),
+
+  create: guardedProcedure('VM.Allocate', '/vms/{vmid}')
+    .input(ZCreateGuestInput.extend({ node: ZNodeName }))
+    .output(ZTaskRef)
+    .mutation(({ ctx, input }) => createGuest(ctx.db, ctx.actor, ctx.perms, input, ctx.client.ip)),
+
+  /** Start, stop, shutdown (ACPI, optionally forced after the timeout), reboot, reset, pause, resume. */
+  action: guardedProcedure('VM.PowerMgmt', '/vms/{vmid}')
+    .input(ZAction)
+    .output(ZTaskRef)
+    .mutation(({ ctx, input }) => {
+      const { vmid, ...action } = input;
+      return guestAction(ctx.db, ctx.actor, vmid, action, ctx.client.ip);
+    }),
+
+  /** Hardware changes: at once when stopped, pending until the next start when running. */
+  update: guardedProcedure(
+    ['VM.Config.CPU', 'VM.Config.Memory', 'VM.Config.Options', 'VM.Config.HWType', 'VM.Config.Network', 'VM.Config.CDROM'],
+    '/vms/{vmid}',
+    'any',
+  )
+    .input(z.object({ vmid: ZVmid, changes: ZUpdateGuestInput }))
+    .output(ZTaskRef)
+    .mutation(({ ctx, input }) => updateGuest(ctx.db, ctx.actor, ctx.perms, input.vmid, input.changes, ctx.client.ip)),
+
+  /** Grows a disk. */
+  resize: guardedProcedure('VM.Config.Disk', '/vms/{vmid}')
+    .input(ZResizeInput.extend({ vmid: ZVmid }))
+    .output(ZTaskRef)
+    .mutation(({ ctx, input }) => {
+      const { vmid, ...resize } = input;
+      return resizeDisk(ctx.db, ctx.actor, vmid, resize, ctx.client.ip);
+    }),
+
+  /** Deletes the VM and its volumes; refused while running unless forced. */
+  delete: guardedProcedure('VM.Allocate', '/vms/{vmid}')
+    .input(z.object({ vmid: ZVmid, force: z.boolean().default(false) }))
+    .output(ZTaskRef)
+    .mutation(({ ctx, input }) => deleteGuest(ctx.db, ctx.actor, input.vmid, input.force, ctx.client.ip)),
+});

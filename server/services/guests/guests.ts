@@ -1,0 +1,206 @@
+import type { CreateGuestInput, GuestConfig, PendingChanges, ResizeInput, SimpleAction, UpdateGuestInput } from '@/agent/contract/guests';
+import type { Actor } from '@/server/access/actor';
+import type { AgentClient } from '@/server/agent-client';
+import type { Db } from '@/server/db';
+import { AppError, isAppError } from '@/server/errors';
+import type { Permissions } from '@/server/services/access/permissions';
+import { audit } from '@/server/services/audit/audit';
+import { clientFor, isOnline } from '@/server/services/nodes/nodes';
+import { recordTasks, syncNode } from '@/server/services/nodes/sync';
+
+export type GuestRow = {
+  vmid: number;
+  node: string;
+  name: string;
+  status: string;
+  lock: string | null;
+  config: GuestConfig;
+  pending: PendingChanges | null;
+  nodeOnline: boolean;
+  can: { powerMgmt: boolean; config: boolean; allocate: boolean; console: boolean };
+};
+
+const SELECT = {
+  vmid: true,
+  nodeName: true,
+  name: true,
+  status: true,
+  lock: true,
+  config: true,
+  pending: true,
+  node: { select: { lastSeenAt: true } },
+} as const;
+
+type Selected = { vmid: number; nodeName: string; name: string; status: string; lock: string | null; config: unknown; pending: unknown; node: { lastSeenAt: Date | null } };
+
+function toRow(g: Selected, perms: Permissions): GuestRow {
+  const path = `/vms/${g.vmid}`;
+  const online = isOnline(g.node.lastSeenAt);
+  return {
+    vmid: g.vmid,
+    node: g.nodeName,
+    name: g.name,
+    // A guest on a node that stopped answering has an unknown state, not its last one.
+    status: online ? g.status : 'unknown',
+    lock: g.lock,
+    config: g.config as GuestConfig,
+    pending: (g.pending as PendingChanges | null) ?? null,
+    nodeOnline: online,
+    can: {
+      powerMgmt: perms.has('VM.PowerMgmt', path),
+      config: ['VM.Config.CPU', 'VM.Config.Memory', 'VM.Config.Options', 'VM.Config.HWType', 'VM.Config.Network', 'VM.Config.CDROM'].some((p) =>
+        perms.has(p as 'VM.Config.CPU', path),
+      ),
+      allocate: perms.has('VM.Allocate', path),
+      console: perms.has('VM.Console', path),
+    },
+  };
+}
+
+/** Guests the caller may audit. */
+export async function listGuests(db: Db, perms: Permissions, filter: { node?: string } = {}): Promise<GuestRow[]> {
+  const rows = await db.guest.findMany({ where: { nodeName: filter.node }, orderBy: { vmid: 'asc' }, select: SELECT });
+  return rows.filter((g) => perms.has('VM.Audit', `/vms/${g.vmid}`)).map((g) => toRow(g, perms));
+}
+
+export async function getGuest(db: Db, perms: Permissions, vmid: number): Promise<GuestRow> {
+  const g = await db.guest.findUnique({ where: { vmid }, select: SELECT });
+  if (!g) throw new AppError('NOT_FOUND', `VM ${vmid} does not exist`);
+  return toRow(g, perms);
+}
+
+/** The lowest free vmid from 100 up, as Proxmox's /cluster/nextid answers. */
+export async function nextVmid(db: Db): Promise<number> {
+  const used = await db.guest.findMany({ select: { vmid: true }, orderBy: { vmid: 'asc' } });
+  let next = 100;
+  for (const { vmid } of used) {
+    if (vmid > next) break;
+    if (vmid === next) next++;
+  }
+  return next;
+}
+
+/**
+ * Follows a task in the background, then refreshes its node's mirror at once.
+ * A failed create leaves nothing on the agent (it undoes its steps), so the
+ * vmid reserved here is released too.
+ */
+function follow(db: Db, client: AgentClient, node: string, upid: string, createdVmid?: number): void {
+  void client
+    .waitForTask(upid, { timeoutMs: 3_600_000 })
+    .catch(async () => {
+      if (createdVmid !== undefined) await db.guest.deleteMany({ where: { vmid: createdVmid, lock: 'create' } });
+    })
+    .catch(() => undefined)
+    .finally(() => void syncNode(db, node).catch(() => undefined));
+}
+
+async function started(db: Db, client: AgentClient, node: string, upid: string, createdVmid?: number): Promise<{ upid: string }> {
+  await recordTasks(db, [await client.taskStatus(upid)]);
+  follow(db, client, node, upid, createdVmid);
+  return { upid };
+}
+
+async function guestNode(db: Db, vmid: number): Promise<string> {
+  const g = await db.guest.findUnique({ where: { vmid }, select: { nodeName: true } });
+  if (!g) throw new AppError('NOT_FOUND', `VM ${vmid} does not exist`);
+  return g.nodeName;
+}
+
+export type CreateInput = CreateGuestInput & { node: string };
+
+/**
+ * Creates a VM on a node: reserves the vmid cluster-wide (the row's primary key),
+ * asks the agent (which creates the volumes and undoes them itself if a step
+ * fails), and answers with the qmcreate task.
+ */
+export async function createGuest(db: Db, actor: Actor, perms: Permissions, input: CreateInput, ip: string): Promise<{ upid: string }> {
+  const { node, ...spec } = input;
+  for (const d of spec.disks ?? []) {
+    const storage = d.storage ?? 'local';
+    if (!perms.has('Datastore.AllocateSpace', `/storage/${storage}`)) {
+      throw new AppError('FORBIDDEN', `permission check failed: ${actor.userid} lacks Datastore.AllocateSpace on /storage/${storage}`);
+    }
+  }
+  const client = await clientFor(db, node, actor.userid);
+  const placeholder = { vmid: spec.vmid, nodeName: node, name: spec.name, config: {}, status: 'stopped', lock: 'create' };
+  try {
+    await db.guest.create({ data: placeholder });
+  } catch {
+    throw new AppError('CONFLICT', `VM ${spec.vmid} already exists: choose another vmid (next free: ${await nextVmid(db)})`, { field: 'vmid' });
+  }
+  let upid: string;
+  try {
+    ({ upid } = await client.createGuest(spec));
+  } catch (e) {
+    await db.guest.delete({ where: { vmid: spec.vmid } }).catch(() => undefined);
+    await audit(db, { actor: actor.userid, ip, action: 'vm.create', target: String(spec.vmid), result: { error: isAppError(e) ? e.message : 'failed' } });
+    throw e;
+  }
+  await audit(db, { actor: actor.userid, ip, action: 'vm.create', target: String(spec.vmid), result: 'ok', detail: { node, upid } });
+  return started(db, client, node, upid, spec.vmid);
+}
+
+export type GuestActionInput =
+  | { action: SimpleAction }
+  | { action: 'shutdown'; timeoutSeconds?: number; forceStop?: boolean }
+  | { action: 'reboot'; timeoutSeconds?: number };
+
+export async function guestAction(db: Db, actor: Actor, vmid: number, input: GuestActionInput, ip: string): Promise<{ upid: string }> {
+  const node = await guestNode(db, vmid);
+  const client = await clientFor(db, node, actor.userid);
+  const { upid } =
+    input.action === 'shutdown'
+      ? await client.shutdownGuest(vmid, { timeoutSeconds: input.timeoutSeconds, forceStop: input.forceStop })
+      : input.action === 'reboot'
+        ? await client.rebootGuest(vmid, { timeoutSeconds: input.timeoutSeconds })
+        : await client.guestAction(vmid, input.action);
+  await audit(db, { actor: actor.userid, ip, action: `vm.${input.action}`, target: String(vmid), result: 'ok', detail: { upid } });
+  return started(db, client, node, upid);
+}
+
+/** The privilege each configurable field needs (Proxmox's check_vm_modify_config_perm). */
+export const FIELD_PRIVILEGE = {
+  name: 'VM.Config.Options',
+  cores: 'VM.Config.CPU',
+  sockets: 'VM.Config.CPU',
+  memoryMiB: 'VM.Config.Memory',
+  machine: 'VM.Config.HWType',
+  bios: 'VM.Config.Options',
+  cdrom: 'VM.Config.CDROM',
+  boot: 'VM.Config.Options',
+  nics: 'VM.Config.Network',
+  serial: 'VM.Config.HWType',
+  vga: 'VM.Config.HWType',
+  kernel: 'VM.Config.Options',
+} as const;
+
+export async function updateGuest(db: Db, actor: Actor, perms: Permissions, vmid: number, changes: UpdateGuestInput, ip: string): Promise<{ upid: string }> {
+  for (const key of Object.keys(changes) as (keyof typeof FIELD_PRIVILEGE)[]) {
+    const priv = FIELD_PRIVILEGE[key];
+    if (!perms.has(priv, `/vms/${vmid}`)) {
+      throw new AppError('FORBIDDEN', `permission check failed: ${actor.userid} lacks ${priv} on /vms/${vmid} (to change ${key})`, { field: key });
+    }
+  }
+  const node = await guestNode(db, vmid);
+  const client = await clientFor(db, node, actor.userid);
+  const { upid } = await client.updateGuest(vmid, changes);
+  await audit(db, { actor: actor.userid, ip, action: 'vm.config', target: String(vmid), result: 'ok', detail: { fields: Object.keys(changes).join(','), upid } });
+  return started(db, client, node, upid);
+}
+
+export async function resizeDisk(db: Db, actor: Actor, vmid: number, input: ResizeInput, ip: string): Promise<{ upid: string }> {
+  const node = await guestNode(db, vmid);
+  const client = await clientFor(db, node, actor.userid);
+  const { upid } = await client.resizeDisk(vmid, input);
+  await audit(db, { actor: actor.userid, ip, action: 'vm.resize', target: String(vmid), result: 'ok', detail: { slot: input.slot, sizeMiB: input.sizeMiB } });
+  return started(db, client, node, upid);
+}
+
+export async function deleteGuest(db: Db, actor: Actor, vmid: number, force: boolean, ip: string): Promise<{ upid: string }> {
+  const node = await guestNode(db, vmid);
+  const client = await clientFor(db, node, actor.userid);
+  const { upid } = await client.deleteGuest(vmid, { force });
+  await audit(db, { actor: actor.userid, ip, action: 'vm.delete', target: String(vmid), result: 'ok', detail: { upid, force } });
+  return started(db, client, node, upid);
+}

@@ -1,0 +1,79 @@
+import type { Guest as AgentGuest } from '@/agent/contract/guests';
+import type { TaskStatus } from '@/agent/contract/tasks';
+import type { Db } from '@/server/db';
+import { Prisma } from '@/server/generated/prisma/client';
+import { clientFor } from './nodes';
+
+// A placeholder row (lock `create`) younger than this is kept even if its agent does
+// not list it yet (the console writes it before the agent's create task registers the
+// guest). Any other row the agent no longer lists is gone, however young.
+const CREATE_GRACE_MS = 60_000;
+
+function taskRow(t: TaskStatus) {
+  return {
+    node: t.node,
+    type: t.type,
+    target: t.id,
+    userId: t.user,
+    startedAt: new Date(t.startTime * 1000),
+    endedAt: t.endTime === null ? null : new Date(t.endTime * 1000),
+    status: t.status === 'running' ? 'running' : (t.exitStatus ?? 'unknown'),
+  };
+}
+
+/** Records (or refreshes) tasks as their agent reported them. */
+export async function recordTasks(db: Db, tasks: TaskStatus[]): Promise<void> {
+  for (const t of tasks) {
+    const row = taskRow(t);
+    await db.task.upsert({ where: { upid: t.upid }, create: { upid: t.upid, ...row }, update: row });
+  }
+}
+
+function guestRow(g: AgentGuest) {
+  return {
+    name: g.name,
+    config: g.config as Prisma.InputJsonValue,
+    pending: (g.pending ?? undefined) as Prisma.InputJsonValue | undefined,
+    status: g.runtime.state,
+    lock: g.lock,
+  };
+}
+
+/**
+ * One heartbeat of a node: its facts, its guests and its recent tasks, as the
+ * agent reports them, mirrored into the database. Writes only what changed.
+ * Throws (AGENT_UNREACHABLE …) when the agent does not answer; the node then
+ * turns offline by itself when lastSeenAt ages.
+ */
+export async function syncNode(db: Db, name: string): Promise<void> {
+  const client = await clientFor(db, name);
+  const [status, { guests }, { tasks }] = await Promise.all([client.nodeStatus(), client.listGuests(), client.listTasks({ limit: 50 })]);
+  await db.node.update({ where: { name }, data: { lastSeenAt: new Date(), facts: status as unknown as Prisma.InputJsonValue } });
+
+  const known = await db.guest.findMany({
+    where: { nodeName: name },
+    select: { vmid: true, name: true, status: true, lock: true, config: true, pending: true, createdAt: true },
+  });
+  const byVmid = new Map(known.map((g) => [g.vmid, g]));
+  for (const g of guests) {
+    const row = guestRow(g);
+    const old = byVmid.get(g.vmid);
+    if (!old) {
+      await db.guest.upsert({ where: { vmid: g.vmid }, create: { vmid: g.vmid, nodeName: name, ...row }, update: { nodeName: name, ...row } });
+      continue;
+    }
+    const changed =
+      old.name !== row.name ||
+      old.status !== row.status ||
+      old.lock !== row.lock ||
+      JSON.stringify(old.config) !== JSON.stringify(row.config) ||
+      JSON.stringify(old.pending ?? null) !== JSON.stringify(row.pending ?? null);
+    if (changed) await db.guest.update({ where: { vmid: g.vmid }, data: { ...row, pending: row.pending ?? Prisma.DbNull } });
+  }
+  const listed = new Set(guests.map((g) => g.vmid));
+  const gone = known
+    .filter((g) => !listed.has(g.vmid) && !(g.lock === 'create' && Date.now() - g.createdAt.getTime() <= CREATE_GRACE_MS))
+    .map((g) => g.vmid);
+  if (gone.length > 0) await db.guest.deleteMany({ where: { nodeName: name, vmid: { in: gone } } });
+  await recordTasks(db, tasks);
+}
