@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { copyFile, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -328,6 +328,27 @@ describe('a guest without ACPI (direct kernel boot, horcrux.noacpi)', () => {
     );
   });
 
+  it('pauses, resumes, resets and reboots through tasks, as QMP reports', async () => {
+    expect((await client.waitForTask((await client.pauseGuest(vmid)).upid)).exitStatus).toBe('OK');
+    expect((await client.getGuest(vmid)).runtime).toMatchObject({ state: 'paused', qmpStatus: 'paused' });
+    expect((await client.waitForTask((await client.resumeGuest(vmid)).upid)).exitStatus).toBe('OK');
+    expect((await client.getGuest(vmid)).runtime).toMatchObject({ state: 'running', qmpStatus: 'running' });
+    const pid = (await client.getGuest(vmid)).runtime.pid;
+    expect((await client.waitForTask((await client.resetGuest(vmid)).upid)).exitStatus).toBe('OK');
+    expect((await client.getGuest(vmid)).runtime.pid).toBe(pid);
+    // Reboot: the guest ignores ACPI, so it is stopped after the timeout and started as a new process.
+    await client.waitForTask((await client.updateGuest(vmid, { memoryMiB: 144 })).upid);
+    expect(
+      (await client.waitForTask((await client.rebootGuest(vmid, { timeoutSeconds: 1 })).upid, { timeoutMs: 90_000 }))
+        .exitStatus,
+    ).toBe('OK');
+    const after = await client.getGuest(vmid);
+    expect(after.runtime.state).toBe('running');
+    expect(after.runtime.pid).not.toBe(pid);
+    expect(after.config.memoryMiB).toBe(144);
+    expect(after.pending).toBeNull();
+  });
+
   it('stops, then is deleted with its volumes', async () => {
     expect((await client.waitForTask((await client.stopGuest(vmid)).upid)).exitStatus).toBe('OK');
     expect((await client.getGuest(vmid)).runtime.state).toBe('stopped');
@@ -373,5 +394,79 @@ describe('a guest booted from the uploaded ISO', () => {
     expect((await client.listVolumes('local', 'images')).volumes).toEqual([]);
     // The ISO is not the guest's: it stays.
     expect((await client.listVolumes('local', 'iso')).volumes.map((v) => v.volid)).toEqual([`local:iso/${ISO}`]);
+  });
+});
+
+describe("host failures end the task with the tool's message and leave nothing half-made", () => {
+  it('a QEMU that refuses to start: ERROR with its own words', async () => {
+    const vmid = 4102;
+    await client.waitForTask(
+      (
+        await client.createGuest({
+          vmid,
+          name: 'broken',
+          memoryMiB: 128,
+          disks: [{ slot: 'scsi0', sizeMiB: 16 }],
+          nics: [],
+        })
+      ).upid,
+    );
+    // Damage the image behind the storage's back.
+    await writeFile(path.join(dataDir, `storage/local/images/${vmid}/vm-${vmid}-disk-0.qcow2`), 'not an image');
+    const e = await refusal(client.waitForTask((await client.startGuest(vmid)).upid, { timeoutMs: 90_000 }));
+    expect(e.code).toBe('TASK_FAILED');
+    expect(e.message).toMatch(/qcow2|Image is not in|format/i);
+    expect((await client.getGuest(vmid)).runtime.state).toBe('stopped');
+    await client.waitForTask((await client.deleteGuest(vmid)).upid);
+  });
+
+  it('a create that fails after making its disks removes them again', async () => {
+    const vmid = 4103;
+    // The config cannot be written: its temporary file's name is taken by a directory.
+    await mkdir(path.join(dataDir, `guests/${vmid}.json.tmp`));
+    try {
+      const { upid } = await client.createGuest({
+        vmid,
+        name: 'undone',
+        memoryMiB: 128,
+        disks: [
+          { slot: 'scsi0', sizeMiB: 16 },
+          { slot: 'scsi1', sizeMiB: 16, format: 'raw' },
+        ],
+      });
+      const e = await refusal(client.waitForTask(upid));
+      expect(e.code).toBe('TASK_FAILED');
+      const log = (await client.taskLog(upid)).lines.map((l) => l.t).join('\n');
+      expect(log).toMatch(/removed local:4103\/vm-4103-disk-1\.raw/);
+      expect(log).toMatch(/removed local:4103\/vm-4103-disk-0\.qcow2/);
+      expect(await files(path.join(dataDir, 'storage/local/images'))).toEqual([]);
+      expect(await refusal(client.getGuest(vmid))).toMatchObject({ code: 'NOT_FOUND' });
+    } finally {
+      await rm(path.join(dataDir, `guests/${vmid}.json.tmp`), { recursive: true, force: true });
+    }
+  });
+
+  it('a guest whose QEMU was killed is listed stopped, with the reason', async () => {
+    const vmid = 4104;
+    await client.waitForTask(
+      (
+        await client.createGuest({
+          vmid,
+          name: 'victim',
+          memoryMiB: 128,
+          nics: [],
+          kernel: { volume: 'local:snippets/vmlinuz', initrd: 'local:snippets/initrd.gz', cmdline: 'console=ttyS0' },
+        })
+      ).upid,
+    );
+    await client.waitForTask((await client.startGuest(vmid)).upid, { timeoutMs: 90_000 });
+    const pid = (await client.getGuest(vmid)).runtime.pid!;
+    process.kill(pid, 'SIGKILL');
+    await expect.poll(async () => (await client.getGuest(vmid)).runtime.state, { timeout: 10_000 }).toBe('stopped');
+    expect((await client.getGuest(vmid)).runtime.reason).toMatch(new RegExp(`QEMU \\(pid ${pid}\\) exited`));
+    // It starts again from that state.
+    await client.waitForTask((await client.startGuest(vmid)).upid, { timeoutMs: 90_000 });
+    await client.waitForTask((await client.stopGuest(vmid)).upid);
+    await client.waitForTask((await client.deleteGuest(vmid)).upid);
   });
 });

@@ -159,7 +159,10 @@ export class DirStorage {
     }
     const dir = path.join(this.root, 'images', String(vmid));
     await mkdir(dir, { recursive: true });
+    // Numbers are unique across formats, as in Proxmox: disk-0.qcow2 and disk-0.raw never coexist.
+    const taken = new Set((await readdirSafe(dir)).map((f) => new RegExp(`^vm-${vmid}-disk-(\\d+)\\.`).exec(f)?.[1]));
     for (let n = 0; n < 1000; n++) {
+      if (taken.has(String(n))) continue;
       const name = `vm-${vmid}-disk-${n}.${format}`;
       const p = path.join(dir, name);
       try {

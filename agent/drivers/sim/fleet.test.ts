@@ -19,7 +19,8 @@ afterAll(async () => {
 // Scale harness for the control plane: many simulated agents in one process,
 // each with its own port, data dir, certificate and token. Nothing here claims
 // a real guest feature; the QEMU integration tests do that.
-describe('simulated agents in one process', () => {
+// Each agent makes its own certificate: allow for a loaded machine.
+describe('simulated agents in one process', { timeout: 60_000 }, () => {
   it(`runs ${FLEET} agents, each creating and starting guests through the real client`, async () => {
     root = await mkdtemp(path.join(os.tmpdir(), 'hx-fleet-'));
     const nodes = await Promise.all(
