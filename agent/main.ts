@@ -30,7 +30,14 @@ async function main(): Promise<void> {
     throw new Error(`--name ${JSON.stringify(name)}: must be one DNS label`);
   const consoleFingerprint = values.fingerprint === undefined ? undefined : ZFingerprint.parse(values.fingerprint);
 
-  const agent = await createAgent({ ...config, nodeName: name });
+  const agent = await createAgent({ ...config, nodeName: name }).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'EADDRINUSE') {
+      throw new Error(
+        `port ${config.port} on ${config.host} is in use (another agent?); set HORCRUX_AGENT_PORT to another port`,
+      );
+    }
+    throw e;
+  });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       console.log(`[agent] ${signal}: closing (guests keep running)`);
