@@ -60,7 +60,10 @@ test('the sessions tab lists this session and revoking the others signs them out
   await page.getByRole('tab', { name: 'Sessions' }).click();
   const mine = page.getByRole('region', { name: 'My sessions' });
   await expect(mine.getByText('this session')).toBeVisible();
-  const others = mine.getByRole('row').filter({ hasNotText: 'this session' }).filter({ has: page.getByRole('button') });
+  const others = mine
+    .getByRole('row')
+    .filter({ hasNotText: 'this session' })
+    .filter({ has: page.getByRole('button', { name: /Revoke/ }) });
   await expect(others.first()).toBeVisible();
   // Revoke every session but this one, the other browser's among them.
   while ((await others.count()) > 0) {

@@ -2,47 +2,42 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
+import { DataTable, type Column } from '@/components/ui/data-table';
 import { formatDateTime } from '@/components/ui/format';
 import { useTRPC } from '@/components/trpc';
 
 type Row = { id: string; userId: string; createdAt: Date; lastSeenAt: Date; ip: string; userAgent: string; current: boolean };
 
-function SessionTable({ rows, onRevoke, busy }: { rows: Row[]; onRevoke: (id: string) => void; busy: boolean }) {
+const COLUMNS: Column<Row>[] = [
+  {
+    key: 'user',
+    header: 'User',
+    value: (s) => s.userId,
+    render: (s) => (
+      <>
+        {s.userId} {s.current && <span className="rounded bg-emerald-100 px-1 text-xs text-emerald-800">this session</span>}
+      </>
+    ),
+  },
+  { key: 'created', header: 'Signed in', value: (s) => s.createdAt.getTime(), render: (s) => formatDateTime(s.createdAt) },
+  { key: 'seen', header: 'Last seen', value: (s) => s.lastSeenAt.getTime(), render: (s) => formatDateTime(s.lastSeenAt) },
+  { key: 'ip', header: 'Address', value: (s) => s.ip },
+  { key: 'ua', header: 'Browser', value: (s) => s.userAgent, className: 'max-w-xs truncate' },
+];
+
+function SessionTable({ label, rows, onRevoke, busy }: { label: string; rows: Row[]; onRevoke: (id: string) => void; busy: boolean }) {
   return (
-    <table className="w-full text-left text-sm">
-      <thead className="text-xs text-slate-500">
-        <tr>
-          <th className="py-1 pr-3 font-medium">User</th>
-          <th className="py-1 pr-3 font-medium">Signed in</th>
-          <th className="py-1 pr-3 font-medium">Last seen</th>
-          <th className="py-1 pr-3 font-medium">Address</th>
-          <th className="py-1 pr-3 font-medium">Browser</th>
-          <th className="py-1 font-medium">
-            <span className="sr-only">Actions</span>
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map((s) => (
-          <tr key={s.id} className="border-t border-slate-200 dark:border-slate-800">
-            <td className="py-1 pr-3">
-              {s.userId} {s.current && <span className="rounded bg-emerald-100 px-1 text-xs text-emerald-800">this session</span>}
-            </td>
-            <td className="py-1 pr-3">{formatDateTime(s.createdAt)}</td>
-            <td className="py-1 pr-3">{formatDateTime(s.lastSeenAt)}</td>
-            <td className="py-1 pr-3">{s.ip}</td>
-            <td className="max-w-xs truncate py-1 pr-3" title={s.userAgent}>
-              {s.userAgent}
-            </td>
-            <td className="py-1 text-right">
-              <Button variant="secondary" disabled={busy} onClick={() => onRevoke(s.id)} aria-label={`Revoke session of ${s.userId} from ${s.ip}`}>
-                Revoke
-              </Button>
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <DataTable
+      label={label}
+      rows={rows}
+      columns={COLUMNS}
+      rowKey={(s) => s.id}
+      actions={(s) => (
+        <Button variant="secondary" disabled={busy} onClick={() => onRevoke(s.id)} aria-label={`Revoke session of ${s.userId} from ${s.ip}`}>
+          Revoke
+        </Button>
+      )}
+    />
   );
 }
 
@@ -64,14 +59,14 @@ export function SessionsPanel() {
         <h2 id="my-sessions" className="mb-2 font-semibold">
           My sessions
         </h2>
-        {mine.data && <SessionTable rows={mine.data} busy={revokeMine.isPending} onRevoke={(id) => revokeMine.mutate({ id })} />}
+        {mine.data && <SessionTable label="My sessions" rows={mine.data} busy={revokeMine.isPending} onRevoke={(id) => revokeMine.mutate({ id })} />}
       </section>
       {me.data?.can.manageUsers && (
         <section aria-labelledby="all-sessions">
           <h2 id="all-sessions" className="mb-2 font-semibold">
             All sessions
           </h2>
-          {all.data && <SessionTable rows={all.data} busy={revokeAny.isPending} onRevoke={(id) => revokeAny.mutate({ id })} />}
+          {all.data && <SessionTable label="All sessions" rows={all.data} busy={revokeAny.isPending} onRevoke={(id) => revokeAny.mutate({ id })} />}
         </section>
       )}
     </div>
