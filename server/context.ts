@@ -34,5 +34,5 @@ async function actorOf(db: Db, req: Request): Promise<Actor | null> {
 export async function createHttpContext(req: Request, db?: Db): Promise<Context> {
   const database = db ?? (await getDb());
   const actor = await actorOf(database, req);
-  return { db: database, actor, client: clientOf(req.headers) };
+  return { db: database, actor, client: clientOf(req.headers), requestScope: {} };
 }

@@ -7,13 +7,18 @@ import { evaluateCheck, type Check } from '@/server/access/check';
 import type { Privilege } from '@/server/access/privileges';
 import type { Db } from '@/server/db';
 import { AppError, type AppErrorCode } from '@/server/errors';
-import { groupsOfUser, loadPermissions } from '@/server/services/access/permissions';
+import { groupsOfUser, loadPermissions, requestPermissions } from '@/server/services/access/permissions';
 
 export type Context = {
   db: Db;
   /** The signed-in user or token; null for anonymous callers. */
   actor: Actor | null;
   client: { ip: string; userAgent: string };
+  /**
+   * Set per HTTP request: the calls of one batch share the permissions loaded
+   * for it. Without it (direct callers in tests) each call loads them afresh.
+   */
+  requestScope?: object;
 };
 
 /**
@@ -99,7 +104,7 @@ const signedIn = t.middleware(async ({ ctx, meta, getRawInput, next }) => {
   }
   const actor = ctx.actor;
   if (!actor) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'not signed in: sign in first' });
-  const perms = await loadPermissions(ctx.db, actor);
+  const perms = ctx.requestScope ? await requestPermissions(ctx.requestScope, ctx.db, actor) : await loadPermissions(ctx.db, actor);
   if (access.kind === 'privilege') {
     const path = fillPath(access.path, await getRawInput());
     const missing = access.privileges.filter((p) => !perms.has(p, path));

@@ -60,6 +60,23 @@ export async function loadPermissions(db: Db, actor: Actor): Promise<Permissions
   return permissionsFrom({ ...tables, actor: accessActorOf(actor, groups ?? []) });
 }
 
+const perRequest = new WeakMap<object, Promise<Permissions>>();
+
+/**
+ * {@link loadPermissions} once per request: `request` is the context's
+ * `requestScope`, shared by every call of one HTTP batch, so a batch of ten
+ * queries loads the ACL once.
+ */
+export function requestPermissions(request: object, db: Db, actor: Actor): Promise<Permissions> {
+  let perms = perRequest.get(request);
+  if (!perms) {
+    perms = loadPermissions(db, actor);
+    perRequest.set(request, perms);
+    perms.catch(() => perRequest.delete(request));
+  }
+  return perms;
+}
+
 /** The groups of a user, or null when the user does not exist. */
 export async function groupsOfUser(db: Db, userid: string): Promise<string[] | null> {
   const user = await db.user.findUnique({ where: { id: userid }, select: { groups: { select: { groupId: true } } } });
