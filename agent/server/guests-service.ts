@@ -20,6 +20,7 @@ import {
   assertSlots,
   assertVolumesExist,
   randomMac,
+  storageById,
   storageOf,
   toDriverConfig,
   type Storages,
@@ -121,11 +122,11 @@ export class GuestsService {
     );
     const need = new Map<string, number>();
     input.disks.forEach((d, i) => {
-      storageOf(this.d.storages, `${d.storage}:`, `disks.${i}.storage`);
+      storageById(this.d.storages, d.storage, `disks.${i}.storage`);
       need.set(d.storage, (need.get(d.storage) ?? 0) + d.sizeMiB);
     });
     for (const [id, sizeMiB] of need) {
-      const { availBytes } = await this.d.storages.get(id)!.status();
+      const { availBytes } = await storageById(this.d.storages, id, 'disks').status();
       if (sizeMiB * MiB > availBytes) {
         const i = input.disks.findIndex((d) => d.storage === id);
         const field = `disks.${i}.sizeMiB`;
@@ -169,7 +170,12 @@ export class GuestsService {
       try {
         const disks: GuestConfig['disks'] = [];
         for (const [i, d] of input.disks.entries()) {
-          const volume = await this.d.storages.get(d.storage)!.createImage(vmid, d.format, d.sizeMiB, `disks.${i}`);
+          const volume = await storageById(this.d.storages, d.storage, `disks.${i}.storage`).createImage(
+            vmid,
+            d.format,
+            d.sizeMiB,
+            `disks.${i}`,
+          );
           created.push(volume);
           ctx.log(`created ${d.slot}: ${volume} (${d.sizeMiB} MiB, ${d.format})`);
           disks.push({ slot: d.slot, volume, format: d.format });

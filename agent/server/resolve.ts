@@ -7,14 +7,19 @@ import { AgentError } from './errors';
 /** The storages of a node by id. */
 export type Storages = ReadonlyMap<string, DirStorage>;
 
-export function storageOf(storages: Storages, volid: string, field: string): DirStorage {
-  const id = volid.split(':')[0] ?? '';
+/** The storage with this id; INVALID_INPUT naming `field` when the node has none. */
+export function storageById(storages: Storages, id: string, field: string): DirStorage {
   const s = storages.get(id);
   if (!s)
     throw new AgentError('INVALID_INPUT', `${field}: storage ${JSON.stringify(id)} does not exist on this node`, {
       field,
     });
   return s;
+}
+
+/** The storage a volume id names. */
+export function storageOf(storages: Storages, volid: string, field: string): DirStorage {
+  return storageById(storages, volid.split(':')[0] ?? '', field);
 }
 
 /**
