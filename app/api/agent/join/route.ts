@@ -9,13 +9,16 @@ export async function POST(req: Request): Promise<Response> {
   try {
     body = await req.json();
   } catch {
-    return Response.json({ error: 'the body must be JSON' }, { status: 400 });
+    return Response.json({ error: { code: 'INVALID_INPUT', message: 'the body must be JSON' } }, { status: 400 });
   }
   try {
     return Response.json(await joinNode(await getDb(), body, clientOf(req.headers)));
   } catch (e) {
-    if (isAppError(e)) return Response.json({ error: e.message, field: e.field ?? null }, { status: httpStatusOf(e.code) });
+    // The agent's joinConsole reads the agent contract's error body (ZAgentErrorBody) to show the reason.
+    if (isAppError(e)) {
+      return Response.json({ error: { code: e.code, message: e.message, field: e.field } }, { status: httpStatusOf(e.code) });
+    }
     console.error('node join failed:', e);
-    return Response.json({ error: 'internal error; see the console log' }, { status: 500 });
+    return Response.json({ error: { code: 'INTERNAL', message: 'internal error; see the console log' } }, { status: 500 });
   }
 }
