@@ -100,7 +100,7 @@ export async function createAgent(options: CreateAgentOptions): Promise<Agent> {
   const local = new DirStorage('local', path.join(dataDir, 'storage', 'local'));
   await local.init();
   const storages = new Map([[local.id, local]]);
-  const tasks = new TaskRunner({ dir: path.join(dataDir, 'tasks'), node: nodeName });
+  const tasks = new TaskRunner({ dir: path.join(dataDir, 'tasks'), node: nodeName, log });
   await tasks.init();
   const store = new GuestStore(path.join(dataDir, 'guests'));
   await store.init();

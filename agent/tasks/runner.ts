@@ -77,10 +77,13 @@ export class TaskRunner {
   private readonly tasks = new Map<string, TaskStatus>();
   private readonly running = new Map<string, Running>();
   private readonly locks = new Map<string, string>();
+  private readonly journal: (line: string) => void;
 
-  constructor(options: { dir: string; node: string }) {
+  /** `log` gets one line per task start and end (the agent's own log, for operators). */
+  constructor(options: { dir: string; node: string; log?: (line: string) => void }) {
     this.dir = options.dir;
     this.node = options.node;
+    this.journal = options.log ?? (() => undefined);
   }
 
   /** Loads the task history; tasks left running by a previous process end as ERROR. */
@@ -175,6 +178,7 @@ export class TaskRunner {
       },
     };
     this.running.set(upid, entry);
+    this.journal(`task ${upid} started`);
     entry.done = (async () => {
       let exitStatus: string;
       try {
@@ -192,6 +196,7 @@ export class TaskRunner {
       await this.writeStatus(ended);
       this.tasks.set(upid, ended);
       this.running.delete(upid);
+      this.journal(`task ${upid} ended: ${exitStatus}`);
       return ended;
     })();
     return upid;
