@@ -28,6 +28,10 @@ export async function createJoinToken(db: Db, actor: string, consoleUrl: string)
   return { token, expiresAt, command: joinCommand({ consoleUrl, joinToken: token, consoleFingerprint: fingerprint256 }) };
 }
 
+function nameTaken(name: string): AppError {
+  return new AppError('CONFLICT', `a node named ${name} already exists: start the agent with another --name, or remove the old node first`, { field: 'name' });
+}
+
 /**
  * Consumes a join token (once, atomically, even under concurrent joins) and
  * registers the node. Returns the node token the agent requires from now on.
@@ -39,12 +43,16 @@ export async function joinNode(db: Db, body: unknown, client: { ip: string }): P
         const [id, secret] = token.split('.');
         const row = id && secret ? await db.joinToken.findUnique({ where: { id } }) : null;
         if (!row || !secret || !sameHex(row.secretHash, sha256Hex(secret)) || row.expiresAt <= new Date()) return false;
+        // Refuse a taken name before spending the token, so the same command works again with another --name.
+        if (row.usedAt === null && (await db.node.findUnique({ where: { name: nodeName }, select: { name: true } }))) {
+          throw nameTaken(nodeName);
+        }
         const used = await db.joinToken.updateMany({ where: { id, usedAt: null }, data: { usedAt: new Date(), usedBy: nodeName } });
         return used.count === 1;
       },
       async persistNode(node) {
         if (await db.node.findUnique({ where: { name: node.name }, select: { name: true } })) {
-          throw new AppError('CONFLICT', `a node named ${node.name} already exists: start the agent with another --name, or remove the old node first`, { field: 'name' });
+          throw nameTaken(node.name);
         }
         await db.node.create({ data: { name: node.name, url: node.url, fingerprint: node.fingerprint, tokenEnc: seal('node-token', node.token) } });
       },
