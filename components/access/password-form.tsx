@@ -6,9 +6,19 @@ import { useTRPC } from '@/components/trpc';
 import { text } from './form-values';
 
 /** Sets a user's password; one's own needs the current one. */
-export function PasswordForm({ userid, self, onDone }: { userid: string; self: boolean; onDone: () => void }) {
+export function PasswordForm({
+  userid,
+  self,
+  onDone,
+  onSaved,
+}: {
+  userid: string;
+  self: boolean;
+  onDone: () => void;
+  onSaved?: () => void;
+}) {
   const trpc = useTRPC();
-  const change = useMutation(trpc.access.users.changePassword.mutationOptions({ onSuccess: onDone }));
+  const change = useMutation(trpc.access.users.changePassword.mutationOptions({ onSuccess: onSaved ?? onDone }));
   return (
     <FormCard
       title={`Password of ${userid}`}

@@ -8,7 +8,9 @@ import { formatDateTime } from '@/components/ui/format';
 import { Section } from '@/components/ui/section';
 import { useTRPC } from '@/components/trpc';
 import type { TfaRow } from '@/server/services/access/tfa';
-import { ConfirmButton } from './confirm-button';
+import { TextField } from '@/components/ui/field';
+import { FormCard } from '@/components/ui/form-card';
+import { text } from './form-values';
 import { TotpEnrol } from './totp-enrol';
 
 const COLUMNS: Column<TfaRow>[] = [
@@ -30,9 +32,13 @@ export function TfaPanel() {
   const userid = me.data?.userid ?? '';
   const factors = useQuery(trpc.access.tfa.list.queryOptions({ userid }, { enabled: userid !== '' }));
   const [enrolling, setEnrolling] = useState(false);
+  const [removing, setRemoving] = useState<TfaRow | null>(null);
   const remove = useMutation(
     trpc.access.tfa.remove.mutationOptions({
-      onSuccess: () => qc.invalidateQueries({ queryKey: trpc.access.pathKey() }),
+      onSuccess: () => {
+        setRemoving(null);
+        return qc.invalidateQueries({ queryKey: trpc.access.pathKey() });
+      },
     }),
   );
   const hasTotp = factors.data?.some((f) => f.type === 'totp' && f.confirmed) ?? false;
@@ -41,7 +47,25 @@ export function TfaPanel() {
       title="Two Factor"
       actions={!hasTotp && !enrolling && <Button onClick={() => setEnrolling(true)}>Add TOTP</Button>}
     >
-      {(factors.error ?? remove.error) && <Alert>{(factors.error ?? remove.error)?.message}</Alert>}
+      {factors.error && <Alert>{factors.error.message}</Alert>}
+      {removing && (
+        <FormCard
+          title="Remove second factor"
+          submit="Remove"
+          busy={remove.isPending}
+          error={remove.error?.message}
+          onCancel={() => setRemoving(null)}
+          onSubmit={(f) => remove.mutate({ userid, id: removing.id, password: text(f, 'password') })}
+        >
+          <TextField
+            label="Current password"
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            required
+          />
+        </FormCard>
+      )}
       {enrolling && userid && <TotpEnrol userid={userid} onDone={() => setEnrolling(false)} />}
       <DataTable
         label="Second factors"
@@ -51,11 +75,13 @@ export function TfaPanel() {
         empty="No second factor: sign-in needs only the password."
         actions={(f) =>
           f.type === 'totp' && (
-            <ConfirmButton
-              label="Remove"
-              what={`TOTP ${f.description}`.trim()}
-              onConfirm={() => remove.mutate({ userid, id: f.id })}
-            />
+            <Button
+              variant="secondary"
+              aria-label={`Remove TOTP ${f.description}`.trim()}
+              onClick={() => setRemoving(f)}
+            >
+              Remove
+            </Button>
           )
         }
       />

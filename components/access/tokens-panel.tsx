@@ -13,6 +13,7 @@ import { useTRPC } from '@/components/trpc';
 import type { TokenRow } from '@/server/services/access/tokens';
 import { ConfirmButton } from './confirm-button';
 import { checked, dateOrNull, text } from './form-values';
+import { TokenForm } from './token-form';
 import { TokenSecret } from './token-secret';
 
 const COLUMNS: Column<TokenRow>[] = [
@@ -32,6 +33,7 @@ export function TokensPanel() {
   const userid = chosen ?? me.data?.userid ?? '';
   const tokens = useQuery(trpc.access.tokens.list.queryOptions({ userid }, { enabled: userid !== '' }));
   const [adding, setAdding] = useState(false);
+  const [editing, setEditing] = useState<TokenRow | null>(null);
   const [created, setCreated] = useState<{ tokenid: string; secret: string } | null>(null);
   const refresh = () => qc.invalidateQueries({ queryKey: trpc.access.tokens.pathKey() });
   const create = useMutation(
@@ -57,6 +59,7 @@ export function TokensPanel() {
       </SelectField>
       {error && <Alert>{error.message}</Alert>}
       {created && <TokenSecret {...created} />}
+      {editing && <TokenForm key={editing.tokenid} token={editing} onDone={() => setEditing(null)} />}
       {adding && (
         <FormCard
           title={`Add token for ${userid}`}
@@ -91,11 +94,16 @@ export function TokensPanel() {
         columns={COLUMNS}
         rowKey={(t) => t.tokenid}
         actions={(t) => (
-          <ConfirmButton
-            label="Delete"
-            what={t.tokenid}
-            onConfirm={() => remove.mutate({ userid: t.userid, name: t.name })}
-          />
+          <>
+            <Button variant="secondary" aria-label={`Edit ${t.tokenid}`} onClick={() => setEditing(t)}>
+              Edit
+            </Button>
+            <ConfirmButton
+              label="Delete"
+              what={t.tokenid}
+              onConfirm={() => remove.mutate({ userid: t.userid, name: t.name })}
+            />
+          </>
         )}
       />
     </Section>

@@ -136,4 +136,17 @@ describe('TOTP second factor', () => {
     });
     expect(audit).toContainEqual({ actor: 'root@local', target: 'bob@local', result: 'ok' });
   });
+
+  it('removing one’s own factor needs the current password', async () => {
+    const enrol = await bob().access.tfa.enrolTotp({ userid: 'bob@local' });
+    await bob().access.tfa.confirmTotp({ userid: 'bob@local', id: enrol.id, code: appFor(enrol.uri).generate() });
+    await expect(bob().access.tfa.remove({ userid: 'bob@local', id: enrol.id })).rejects.toThrow(/password/);
+    await expect(bob().access.tfa.remove({ userid: 'bob@local', id: enrol.id, password: 'wrong' })).rejects.toThrow(
+      /password/,
+    );
+    expect(await t.db.tfaFactor.count({ where: { id: enrol.id } })).toBe(1);
+    await bob().access.tfa.remove({ userid: 'bob@local', id: enrol.id, password: PASSWORD });
+    // The last TOTP gone, the recovery codes go too.
+    expect(await t.db.tfaFactor.count({ where: { userId: 'bob@local' } })).toBe(0);
+  });
 });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { sameHex, seal, sha256Hex, unseal } from '@/server/access/crypto';
+import { verifyPassword } from '@/server/access/password';
 import { newRecoveryCodes, newTotpSecret, normalizeRecoveryCode, totpStep, totpUri } from '@/server/access/totp';
 import { ZUserid } from '@/server/access/userid';
 import type { Db } from '@/server/db';
@@ -19,7 +20,11 @@ export const ZTotpConfirm = ZTfaUser.extend({
     .trim()
     .regex(/^\d{6}$/, 'enter the 6-digit code from your authenticator app'),
 });
-export const ZTfaRemove = ZTfaUser.extend({ id: z.uuid('id: not a factor id').optional() });
+export const ZTfaRemove = ZTfaUser.extend({
+  id: z.uuid('id: not a factor id').optional(),
+  /** Required when removing one's own factor (Proxmox re-authenticates too): a stolen session must not turn 2FA off. */
+  password: z.string().max(256).optional(),
+});
 
 export const ZTfaRow = z.object({
   id: z.string(),
@@ -136,6 +141,18 @@ export async function removeTfa(db: Db, by: By, input: z.infer<typeof ZTfaRemove
     'tfa.remove',
     input.userid,
     async () => {
+      if (by.actor.userid === input.userid) {
+        const user = await db.user.findUnique({ where: { id: input.userid }, select: { passwordHash: true } });
+        if (!(await verifyPassword(user?.passwordHash ?? null, input.password ?? ''))) {
+          throw new AppError(
+            'INVALID_INPUT',
+            'password: enter your current password to remove your own second factor',
+            {
+              field: 'password',
+            },
+          );
+        }
+      }
       return db.$transaction(async (tx) => {
         const where = input.id ? { userId: input.userid, id: input.id } : { userId: input.userid };
         const { count } = await tx.tfaFactor.deleteMany({ where });
