@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import { readdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resetEnvCache } from '@/server/env';
+
+/**
+ * Every HTTP route outside tRPC (app/api/**​/route.ts) either refuses an anonymous
+ * caller or is listed here with the reason it is open. A new route fails this
+ * test until it is one or the other.
+ */
+const OPEN: Record<string, string> = {
+  'auth/[...nextauth]': 'next-auth sign-in and sign-out; the credentials are the check',
+  'auth/oidc/login': 'starts an OIDC sign-in; the identity provider is the check',
+  'auth/oidc/callback': 'ends an OIDC sign-in; state, nonce and the ID token signature are the check',
+  'agent/join': 'an agent joining; the one-time join token is the check',
+};
+
+/** Routes whose every entry point another test enumerates. */
+const COVERED_ELSEWHERE: Record<string, string> = {
+  'trpc/[trpc]': 'server/routers/access-coverage.int.test.ts checks every procedure',
+};
+
+const root = path.resolve(import.meta.dirname, '..', '..', 'app', 'api');
+
+async function routeFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await routeFiles(p)));
+    else if (e.name === 'route.ts') out.push(path.relative(root, path.dirname(p)));
+  }
+  return out.sort();
+}
+
+type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
+
+describe('HTTP routes outside tRPC', () => {
+  let dataDir = '';
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'horcrux-routes-'));
+    process.env.HORCRUX_DATA_DIR = dataDir;
+    process.env.NEXTAUTH_SECRET = randomBytes(32).toString('base64url');
+    delete process.env.DATABASE_URL;
+    resetEnvCache();
+    const { migrateAndOpen } = await import('@/server/db');
+    await migrateAndOpen();
+  });
+  afterAll(async () => {
+    const { closeDb } = await import('@/server/db');
+    await closeDb();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('finds the routes', async () => {
+    expect((await routeFiles(root)).length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('each route is open for a stated reason or refuses an anonymous caller', async () => {
+    const routes = await routeFiles(root);
+    for (const route of routes) {
+      if (OPEN[route] || COVERED_ELSEWHERE[route]) continue;
+      const mod = (await import(path.join(root, route, 'route.ts'))) as Record<string, Handler | undefined>;
+      const methods = (['GET', 'POST', 'PUT', 'DELETE'] as const).filter((m) => typeof mod[m] === 'function');
+      expect(methods.length, `${route} exports no handler`).toBeGreaterThan(0);
+      for (const method of methods) {
+        // Placeholder params fill dynamic segments ([node], [storage], [trpc] ...).
+        const params = Object.fromEntries([...route.matchAll(/\[(?:\.\.\.)?(\w+)\]/g)].map(([, k]) => [k!, 'x']));
+        const url = `https://localhost:8006/api/${route.replace(/\[(?:\.\.\.)?(\w+)\]/g, (_, k: string) => params[k]!)}?filename=a.iso`;
+        const body = method === 'GET' ? undefined : 'x';
+        const res = await mod[method]!(new Request(url, { method, body, headers: body ? { 'content-length': '1' } : {} }), { params: Promise.resolve(params) });
+        expect(res.status, `${method} /api/${route} answered an anonymous caller with ${res.status}`).toBe(401);
+      }
+    }
+  });
+});
