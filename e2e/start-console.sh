@@ -11,10 +11,10 @@ rm -rf "$data"
 mkdir -p "$data/agent"
 
 HORCRUX_AGENT_DATA_DIR="$data/agent" HORCRUX_AGENT_PORT=$agent_port HORCRUX_AGENT_HOST=127.0.0.1 \
-  node_modules/.bin/tsx agent/main.ts &
+  node --import tsx agent/main.ts &
 agent=$!
 trap 'kill $agent 2>/dev/null || true; pkill -f -- "$data/agent/run/" 2>/dev/null || true' EXIT
 
 export HORCRUX_DATA_DIR="$data/console" NODE_ENV=production
 export HORCRUX_LOCAL_AGENT_URL="https://127.0.0.1:$agent_port" HORCRUX_LOCAL_AGENT_DIR="$data/agent"
-node_modules/.bin/tsx server/main.ts
+node --import tsx server/main.ts

@@ -51,14 +51,15 @@ if (!existsSync(buildId) || statSync(buildId).mtimeMs < sourceTime) {
 const root_ = process.getuid?.() === 0;
 const agentDir = process.env.HORCRUX_AGENT_DATA_DIR ?? (root_ ? '/var/lib/horcrux-agent' : path.join(root, 'data', 'agent'));
 const agentPort = process.env.HORCRUX_AGENT_PORT ?? '8007';
-const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
+// `node --import tsx` runs the code in this process: a signal reaches it, not a wrapper.
+const tsxArgs = ['--import', 'tsx'];
 const children = [
-  spawn(tsx, ['agent/main.ts'], {
+  spawn(process.execPath, [...tsxArgs, 'agent/main.ts'], {
     cwd: root,
     stdio: 'inherit',
     env: { ...process.env, HORCRUX_AGENT_DATA_DIR: agentDir, HORCRUX_AGENT_PORT: agentPort },
   }),
-  spawn(tsx, ['server/main.ts'], {
+  spawn(process.execPath, [...tsxArgs, 'server/main.ts'], {
     cwd: root,
     stdio: 'inherit',
     env: {

@@ -172,7 +172,7 @@ describe('a guest booted from the test ISO (TCG)', () => {
     const ms = Date.now() - t0;
     console.log(`[figures] ISO guest: ACPI shutdown to QEMU exit: ${(ms / 1000).toFixed(2)} s`);
     expect(st).toMatchObject({ state: 'stopped', pid: null, qmpStatus: null, reason: null });
-    await serial.waitFor(/POWER BUTTON, powering off/, 5_000);
+    await serial.waitFor(/POWER BUTTON, powering off/, 30_000);
     expect(await isAlive(pid)).toBe(false);
     expect(existsSync(driver.paths(100).qmp)).toBe(false);
     await expect(QmpClient.connect(driver.paths(100).qmp, { timeoutMs: 1_000 })).rejects.toThrow();
@@ -289,7 +289,7 @@ describe('QEMU dying, failing to start, rebooting', () => {
     const serial1 = await SerialReader.connect(driver.paths(104).serial);
     await serial1.waitFor(READY, BOOT_BUDGET_MS);
     const st = await driver.reboot(config, { timeoutMs: 30_000 });
-    await serial1.waitFor(/POWER BUTTON, powering off/, 5_000);
+    await serial1.waitFor(/POWER BUTTON, powering off/, 30_000);
     serial1.close();
     expect(st.state).toBe('running');
     expect(st.pid).not.toBe(first.pid);
