@@ -177,3 +177,9 @@ test('an administrator removes her second factor and deletes her', async ({ page
     0,
   );
 });
+
+test('an OpenID Connect callback with a forged state is refused with a clear message', async ({ page }) => {
+  await page.goto('/api/auth/oidc/callback?code=abc&state=forged');
+  await expect(page).toHaveURL(/\/login\?error=/);
+  await expect(page.getByRole('alert').filter({ hasText: 'expired or does not match' })).toBeVisible();
+});
