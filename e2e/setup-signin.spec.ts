@@ -68,7 +68,10 @@ test('the sessions tab lists this session and revoking the others signs them out
   // Revoke every session but this one, the other browser's among them.
   while ((await others.count()) > 0) {
     const n = await others.count();
-    await others.first().getByRole('button', { name: /Revoke/ }).click();
+    await others
+      .first()
+      .getByRole('button', { name: /Revoke/ })
+      .click();
     await expect(others).toHaveCount(n - 1);
   }
   await expect(mine.getByText('this session')).toBeVisible();

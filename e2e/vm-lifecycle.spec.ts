@@ -10,7 +10,11 @@ test.describe.configure({ mode: 'serial' });
 
 test.beforeAll(() => {
   // The tiny bootable test image, built from Debian packages (idempotent).
-  execFileSync('bash', [path.join(root, 'scripts', 'build-test-iso.sh')], { cwd: root, stdio: 'ignore', timeout: 600_000 });
+  execFileSync('bash', [path.join(root, 'scripts', 'build-test-iso.sh')], {
+    cwd: root,
+    stdio: 'ignore',
+    timeout: 600_000,
+  });
 });
 
 test('this host is a node, online, and an ISO uploads to its local storage', async ({ page }) => {

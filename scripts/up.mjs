@@ -41,7 +41,11 @@ function newest(dir) {
 
 const buildId = path.join(root, '.next', 'BUILD_ID');
 const sources = ['app', 'components', 'server', 'public'].map((d) => path.join(root, d)).filter(existsSync);
-const sourceTime = Math.max(...sources.map(newest), statSync(lock).mtimeMs, statSync(path.join(root, 'next.config.js')).mtimeMs);
+const sourceTime = Math.max(
+  ...sources.map(newest),
+  statSync(lock).mtimeMs,
+  statSync(path.join(root, 'next.config.js')).mtimeMs,
+);
 if (!existsSync(buildId) || statSync(buildId).mtimeMs < sourceTime) {
   console.log('building the console (next build)…');
   run('npx', ['next', 'build'], { NEXT_TELEMETRY_DISABLED: '1' });
@@ -49,7 +53,8 @@ if (!existsSync(buildId) || statSync(buildId).mtimeMs < sourceTime) {
 
 // The agent of this host (root: it drives QEMU), registered by the console as the first node.
 const root_ = process.getuid?.() === 0;
-const agentDir = process.env.HORCRUX_AGENT_DATA_DIR ?? (root_ ? '/var/lib/horcrux-agent' : path.join(root, 'data', 'agent'));
+const agentDir =
+  process.env.HORCRUX_AGENT_DATA_DIR ?? (root_ ? '/var/lib/horcrux-agent' : path.join(root, 'data', 'agent'));
 const agentPort = process.env.HORCRUX_AGENT_PORT ?? '8007';
 // `node --import tsx` runs the code in this process: a signal reaches it, not a wrapper.
 const tsxArgs = ['--import', 'tsx'];

@@ -26,7 +26,12 @@ async function main(): Promise<void> {
   const db = await migrateAndOpen();
   await ensureBuiltinRoles(db);
 
-  const app = next({ dev: cfg.HORCRUX_DEV, dir: path.resolve(import.meta.dirname, '..'), hostname: 'localhost', port: cfg.HORCRUX_PORT });
+  const app = next({
+    dev: cfg.HORCRUX_DEV,
+    dir: path.resolve(import.meta.dirname, '..'),
+    hostname: 'localhost',
+    port: cfg.HORCRUX_PORT,
+  });
   await app.prepare();
   const handle = app.getRequestHandler();
   const upgrade = cfg.HORCRUX_DEV ? app.getUpgradeHandler() : null;
@@ -57,7 +62,9 @@ async function main(): Promise<void> {
     server.listen(cfg.HORCRUX_PORT, cfg.HORCRUX_HOST, resolve);
   });
   const scheme = cfg.HORCRUX_HTTP ? 'http' : 'https';
-  console.log(`Horcrux console listening on ${scheme}://localhost:${cfg.HORCRUX_PORT} (data: ${cfg.dataDir}, database: ${cfg.DATABASE_URL ? 'PostgreSQL' : 'embedded PGlite'})`);
+  console.log(
+    `Horcrux console listening on ${scheme}://localhost:${cfg.HORCRUX_PORT} (data: ${cfg.dataDir}, database: ${cfg.DATABASE_URL ? 'PostgreSQL' : 'embedded PGlite'})`,
+  );
 
   if (cfg.HORCRUX_LOCAL_AGENT_URL && cfg.HORCRUX_LOCAL_AGENT_DIR) {
     const node = await registerLocalNode(db, cfg.HORCRUX_LOCAL_AGENT_DIR, cfg.HORCRUX_LOCAL_AGENT_URL);

@@ -56,7 +56,8 @@ const t = initTRPC
     transformer: superjson,
     errorFormatter({ shape, error }) {
       const cause = error.cause;
-      const zodIssues = cause instanceof ZodError ? cause.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) : null;
+      const zodIssues =
+        cause instanceof ZodError ? cause.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) : null;
       return {
         ...shape,
         message: zodIssues ? zodIssues.map((i) => `${i.path || 'input'}: ${i.message}`).join('; ') : shape.message,
@@ -104,7 +105,9 @@ const signedIn = t.middleware(async ({ ctx, meta, getRawInput, next }) => {
   }
   const actor = ctx.actor;
   if (!actor) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'not signed in: sign in first' });
-  const perms = ctx.requestScope ? await requestPermissions(ctx.requestScope, ctx.db, actor) : await loadPermissions(ctx.db, actor);
+  const perms = ctx.requestScope
+    ? await requestPermissions(ctx.requestScope, ctx.db, actor)
+    : await loadPermissions(ctx.db, actor);
   if (access.kind === 'privilege') {
     const path = fillPath(access.path, await getRawInput());
     const missing = access.privileges.filter((p) => !perms.has(p, path));
@@ -124,7 +127,10 @@ const signedIn = t.middleware(async ({ ctx, meta, getRawInput, next }) => {
     };
     const denial = await evaluateCheck(access.check, env, await getRawInput());
     if (denial) {
-      throw new TRPCError({ code: 'FORBIDDEN', message: `permission check failed: ${actorName(actor)} lacks ${denial.missing}` });
+      throw new TRPCError({
+        code: 'FORBIDDEN',
+        message: `permission check failed: ${actorName(actor)} lacks ${denial.missing}`,
+      });
     }
   }
   return next({ ctx: { actor, perms } });

@@ -6,7 +6,15 @@ import { DataTable, type Column } from '@/components/ui/data-table';
 import { formatDateTime } from '@/components/ui/format';
 import { useTRPC } from '@/components/trpc';
 
-type Row = { id: string; userId: string; createdAt: Date; lastSeenAt: Date; ip: string; userAgent: string; current: boolean };
+type Row = {
+  id: string;
+  userId: string;
+  createdAt: Date;
+  lastSeenAt: Date;
+  ip: string;
+  userAgent: string;
+  current: boolean;
+};
 
 const COLUMNS: Column<Row>[] = [
   {
@@ -15,17 +23,38 @@ const COLUMNS: Column<Row>[] = [
     value: (s) => s.userId,
     render: (s) => (
       <>
-        {s.userId} {s.current && <span className="rounded bg-emerald-100 px-1 text-xs text-emerald-800">this session</span>}
+        {s.userId}{' '}
+        {s.current && <span className="rounded bg-emerald-100 px-1 text-xs text-emerald-800">this session</span>}
       </>
     ),
   },
-  { key: 'created', header: 'Signed in', value: (s) => s.createdAt.getTime(), render: (s) => formatDateTime(s.createdAt) },
-  { key: 'seen', header: 'Last seen', value: (s) => s.lastSeenAt.getTime(), render: (s) => formatDateTime(s.lastSeenAt) },
+  {
+    key: 'created',
+    header: 'Signed in',
+    value: (s) => s.createdAt.getTime(),
+    render: (s) => formatDateTime(s.createdAt),
+  },
+  {
+    key: 'seen',
+    header: 'Last seen',
+    value: (s) => s.lastSeenAt.getTime(),
+    render: (s) => formatDateTime(s.lastSeenAt),
+  },
   { key: 'ip', header: 'Address', value: (s) => s.ip },
   { key: 'ua', header: 'Browser', value: (s) => s.userAgent, className: 'max-w-xs truncate' },
 ];
 
-function SessionTable({ label, rows, onRevoke, busy }: { label: string; rows: Row[]; onRevoke: (id: string) => void; busy: boolean }) {
+function SessionTable({
+  label,
+  rows,
+  onRevoke,
+  busy,
+}: {
+  label: string;
+  rows: Row[];
+  onRevoke: (id: string) => void;
+  busy: boolean;
+}) {
   return (
     <DataTable
       label={label}
@@ -33,7 +62,12 @@ function SessionTable({ label, rows, onRevoke, busy }: { label: string; rows: Ro
       columns={COLUMNS}
       rowKey={(s) => s.id}
       actions={(s) => (
-        <Button variant="secondary" disabled={busy} onClick={() => onRevoke(s.id)} aria-label={`Revoke session of ${s.userId} from ${s.ip}`}>
+        <Button
+          variant="secondary"
+          disabled={busy}
+          onClick={() => onRevoke(s.id)}
+          aria-label={`Revoke session of ${s.userId} from ${s.ip}`}
+        >
           Revoke
         </Button>
       )}
@@ -59,14 +93,28 @@ export function SessionsPanel() {
         <h2 id="my-sessions" className="mb-2 font-semibold">
           My sessions
         </h2>
-        {mine.data && <SessionTable label="My sessions" rows={mine.data} busy={revokeMine.isPending} onRevoke={(id) => revokeMine.mutate({ id })} />}
+        {mine.data && (
+          <SessionTable
+            label="My sessions"
+            rows={mine.data}
+            busy={revokeMine.isPending}
+            onRevoke={(id) => revokeMine.mutate({ id })}
+          />
+        )}
       </section>
       {me.data?.can.manageUsers && (
         <section aria-labelledby="all-sessions">
           <h2 id="all-sessions" className="mb-2 font-semibold">
             All sessions
           </h2>
-          {all.data && <SessionTable label="All sessions" rows={all.data} busy={revokeAny.isPending} onRevoke={(id) => revokeAny.mutate({ id })} />}
+          {all.data && (
+            <SessionTable
+              label="All sessions"
+              rows={all.data}
+              busy={revokeAny.isPending}
+              onRevoke={(id) => revokeAny.mutate({ id })}
+            />
+          )}
         </section>
       )}
     </div>

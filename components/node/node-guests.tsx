@@ -24,9 +24,21 @@ export function NodeGuests({ node }: { node: string }) {
     setErrors([]);
     const targets = (guests.data ?? []).filter((g) => selected.has(g.vmid) && g.can.powerMgmt);
     const results = await Promise.allSettled(
-      targets.map((g) => action.mutateAsync(kind === 'shutdown' ? { vmid: g.vmid, action: kind, forceStop: true, timeoutSeconds: 60 } : { vmid: g.vmid, action: kind })),
+      targets.map((g) =>
+        action.mutateAsync(
+          kind === 'shutdown'
+            ? { vmid: g.vmid, action: kind, forceStop: true, timeoutSeconds: 60 }
+            : { vmid: g.vmid, action: kind },
+        ),
+      ),
     );
-    setErrors(results.flatMap((r, i) => (r.status === 'rejected' ? [`VM ${targets[i]!.vmid}: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`] : [])));
+    setErrors(
+      results.flatMap((r, i) =>
+        r.status === 'rejected'
+          ? [`VM ${targets[i]!.vmid}: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`]
+          : [],
+      ),
+    );
     void qc.invalidateQueries();
   }
 
@@ -43,9 +55,25 @@ export function NodeGuests({ node }: { node: string }) {
       key: 'select',
       header: 'Select',
       value: (g) => selected.has(g.vmid),
-      render: (g) => <input type="checkbox" aria-label={`Select VM ${g.vmid}`} checked={selected.has(g.vmid)} onChange={() => toggle(g.vmid)} />,
+      render: (g) => (
+        <input
+          type="checkbox"
+          aria-label={`Select VM ${g.vmid}`}
+          checked={selected.has(g.vmid)}
+          onChange={() => toggle(g.vmid)}
+        />
+      ),
     },
-    { key: 'vmid', header: 'ID', value: (g) => g.vmid, render: (g) => <Link className="text-brand-700 underline dark:text-brand-500" href={`/vms/${g.vmid}`}>{g.vmid}</Link> },
+    {
+      key: 'vmid',
+      header: 'ID',
+      value: (g) => g.vmid,
+      render: (g) => (
+        <Link className="text-brand-700 underline dark:text-brand-500" href={`/vms/${g.vmid}`}>
+          {g.vmid}
+        </Link>
+      ),
+    },
     { key: 'name', header: 'Name', value: (g) => g.name },
     { key: 'status', header: 'Status', value: (g) => g.status, render: (g) => <VmStatusBadge status={g.status} /> },
     { key: 'lock', header: 'Lock', value: (g) => g.lock ?? '' },
@@ -56,15 +84,29 @@ export function NodeGuests({ node }: { node: string }) {
       title="Guests"
       actions={
         <div className="flex gap-1.5">
-          <Button disabled={none} onClick={() => void bulk('start')}>Bulk start</Button>
-          <Button variant="secondary" disabled={none} onClick={() => void bulk('shutdown')}>Bulk shutdown</Button>
-          <Button variant="secondary" disabled={none} onClick={() => void bulk('stop')}>Bulk stop</Button>
+          <Button disabled={none} onClick={() => void bulk('start')}>
+            Bulk start
+          </Button>
+          <Button variant="secondary" disabled={none} onClick={() => void bulk('shutdown')}>
+            Bulk shutdown
+          </Button>
+          <Button variant="secondary" disabled={none} onClick={() => void bulk('stop')}>
+            Bulk stop
+          </Button>
         </div>
       }
     >
       {guests.error && <Alert>{guests.error.message}</Alert>}
-      {errors.map((e) => <Alert key={e}>{e}</Alert>)}
-      <DataTable label={`Guests on ${node}`} rows={guests.data ?? []} columns={columns} rowKey={(g) => String(g.vmid)} empty="No guests on this node." />
+      {errors.map((e) => (
+        <Alert key={e}>{e}</Alert>
+      ))}
+      <DataTable
+        label={`Guests on ${node}`}
+        rows={guests.data ?? []}
+        columns={columns}
+        rowKey={(g) => String(g.vmid)}
+        empty="No guests on this node."
+      />
     </Section>
   );
 }

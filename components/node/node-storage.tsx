@@ -25,7 +25,10 @@ export function NodeStorage({ node }: { node: string }) {
     setError(null);
     // XMLHttpRequest, not fetch: it reports upload progress.
     const xhr = new XMLHttpRequest();
-    xhr.open('POST', `/api/nodes/${encodeURIComponent(node)}/storage/local/upload?filename=${encodeURIComponent(f.name)}`);
+    xhr.open(
+      'POST',
+      `/api/nodes/${encodeURIComponent(node)}/storage/local/upload?filename=${encodeURIComponent(f.name)}`,
+    );
     xhr.upload.onprogress = (e) => setProgress(`${Math.round((e.loaded / Math.max(1, e.total)) * 100)}%`);
     xhr.onload = () => {
       setProgress(null);
@@ -65,7 +68,13 @@ export function NodeStorage({ node }: { node: string }) {
         </Button>
       </div>
       {(error ?? volumes.error?.message) && <Alert>{error ?? volumes.error?.message}</Alert>}
-      <DataTable label="Volumes" rows={volumes.data ?? []} columns={columns} rowKey={(v) => v.volid} empty="No volumes yet." />
+      <DataTable
+        label="Volumes"
+        rows={volumes.data ?? []}
+        columns={columns}
+        rowKey={(v) => v.volid}
+        empty="No volumes yet."
+      />
     </Section>
   );
 }

@@ -43,7 +43,9 @@ export function NodeSummary({ node }: { node: string }) {
             <dt className="text-slate-500">QEMU</dt>
             <dd>{f.qemuVersion ?? 'not installed'}</dd>
             <dt className="text-slate-500">Acceleration</dt>
-            <dd data-testid="node-accel">{f.kvm.usable ? 'KVM (hardware)' : 'TCG (software emulation: slow; /dev/kvm is missing or not usable)'}</dd>
+            <dd data-testid="node-accel">
+              {f.kvm.usable ? 'KVM (hardware)' : 'TCG (software emulation: slow; /dev/kvm is missing or not usable)'}
+            </dd>
           </>
         )}
       </dl>

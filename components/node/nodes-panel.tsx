@@ -8,7 +8,13 @@ import { formatDateTime } from '@/components/ui/format';
 import { Section } from '@/components/ui/section';
 import { useTRPC } from '@/components/trpc';
 
-type Row = { name: string; url: string; status: string; lastSeenAt: Date | null; facts: { qemuVersion: string | null; kvm: { usable: boolean } } | null };
+type Row = {
+  name: string;
+  url: string;
+  status: string;
+  lastSeenAt: Date | null;
+  facts: { qemuVersion: string | null; kvm: { usable: boolean } } | null;
+};
 
 /** Datacenter → Nodes: the cluster's nodes and "Add node" (a one-time join token and its command). */
 export function NodesPanel() {
@@ -17,12 +23,26 @@ export function NodesPanel() {
   const tree = useQuery(trpc.cluster.resources.queryOptions());
   const join = useMutation(trpc.node.createJoinToken.mutationOptions());
   const columns: Column<Row>[] = [
-    { key: 'name', header: 'Node', value: (n) => n.name, render: (n) => <Link className="text-brand-700 underline dark:text-brand-500" href={`/nodes/${n.name}`}>{n.name}</Link> },
+    {
+      key: 'name',
+      header: 'Node',
+      value: (n) => n.name,
+      render: (n) => (
+        <Link className="text-brand-700 underline dark:text-brand-500" href={`/nodes/${n.name}`}>
+          {n.name}
+        </Link>
+      ),
+    },
     { key: 'status', header: 'Status', value: (n) => n.status },
     { key: 'url', header: 'Agent', value: (n) => n.url },
     { key: 'accel', header: 'Acceleration', value: (n) => (n.facts ? (n.facts.kvm.usable ? 'KVM' : 'TCG') : '') },
     { key: 'qemu', header: 'QEMU', value: (n) => n.facts?.qemuVersion ?? '' },
-    { key: 'seen', header: 'Last heartbeat', value: (n) => n.lastSeenAt?.getTime() ?? null, render: (n) => (n.lastSeenAt ? formatDateTime(n.lastSeenAt) : 'never') },
+    {
+      key: 'seen',
+      header: 'Last heartbeat',
+      value: (n) => n.lastSeenAt?.getTime() ?? null,
+      render: (n) => (n.lastSeenAt ? formatDateTime(n.lastSeenAt) : 'never'),
+    },
   ];
   return (
     <div className="space-y-6">
@@ -37,15 +57,25 @@ export function NodesPanel() {
         }
       >
         {nodes.error && <Alert>{nodes.error.message}</Alert>}
-        <DataTable label="Nodes" rows={nodes.data ?? []} columns={columns} rowKey={(n) => n.name} empty="No nodes have joined yet." />
+        <DataTable
+          label="Nodes"
+          rows={nodes.data ?? []}
+          columns={columns}
+          rowKey={(n) => n.name}
+          empty="No nodes have joined yet."
+        />
       </Section>
       {join.error && <Alert>{join.error.message}</Alert>}
       {join.data && (
         <Section title="Join a new node">
           <p className="text-sm">
-            On the new host, as root, in a clone of Horcrux (after <code>npm ci</code>), run this command. The token works once, until {formatDateTime(join.data.expiresAt)}.
+            On the new host, as root, in a clone of Horcrux (after <code>npm ci</code>), run this command. The token
+            works once, until {formatDateTime(join.data.expiresAt)}.
           </p>
-          <pre aria-label="Join command" className="overflow-auto rounded bg-slate-950 p-3 font-mono text-xs text-slate-100">
+          <pre
+            aria-label="Join command"
+            className="overflow-auto rounded bg-slate-950 p-3 font-mono text-xs text-slate-100"
+          >
             {join.data.command}
           </pre>
         </Section>

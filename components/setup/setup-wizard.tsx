@@ -19,7 +19,13 @@ export function SetupWizard() {
   const facts = useQuery(trpc.setup.hostFacts.queryOptions());
   const complete = useMutation(trpc.setup.complete.mutationOptions());
   const [step, setStep] = useState(0);
-  const [form, setForm] = useState<Form>({ clusterName: 'horcrux', username: 'admin', password: '', confirm: '', email: '' });
+  const [form, setForm] = useState<Form>({
+    clusterName: 'horcrux',
+    username: 'admin',
+    password: '',
+    confirm: '',
+    email: '',
+  });
   const [error, setError] = useState<string | null>(null);
 
   const set = (k: keyof Form) => (e: { target: { value: string } }) => setForm((f) => ({ ...f, [k]: e.target.value }));
@@ -37,7 +43,12 @@ export function SetupWizard() {
   }
 
   async function signInAfterSetup() {
-    const res = await signIn('credentials', { redirect: false, username: form.username, password: form.password, realm: 'local' });
+    const res = await signIn('credentials', {
+      redirect: false,
+      username: form.username,
+      password: form.password,
+      realm: 'local',
+    });
     router.replace(res?.ok ? '/datacenter' : '/login');
     router.refresh();
   }
@@ -113,16 +124,39 @@ export function SetupWizard() {
             autoComplete="username"
             hint={`signs in as ${form.username || 'name'}@local, with the Administrator role on /`}
           />
-          <TextField label="Password" type="password" value={form.password} onChange={set('password')} required minLength={8} autoComplete="new-password" hint="at least 8 characters" />
-          <TextField label="Confirm password" type="password" value={form.confirm} onChange={set('confirm')} required autoComplete="new-password" />
-          <TextField label="E-mail (optional)" type="email" value={form.email} onChange={set('email')} autoComplete="email" />
+          <TextField
+            label="Password"
+            type="password"
+            value={form.password}
+            onChange={set('password')}
+            required
+            minLength={8}
+            autoComplete="new-password"
+            hint="at least 8 characters"
+          />
+          <TextField
+            label="Confirm password"
+            type="password"
+            value={form.confirm}
+            onChange={set('confirm')}
+            required
+            autoComplete="new-password"
+          />
+          <TextField
+            label="E-mail (optional)"
+            type="email"
+            value={form.email}
+            onChange={set('email')}
+            autoComplete="email"
+          />
         </section>
       )}
 
       {step === 2 && (
         <section aria-label="Confirm" className="text-sm">
           <p>
-            Create cluster <strong>{form.clusterName}</strong> with administrator <strong>{form.username}@local</strong>?
+            Create cluster <strong>{form.clusterName}</strong> with administrator <strong>{form.username}@local</strong>
+            ?
           </p>
           <p className="mt-2 text-slate-500">After this, this page is gone and everything requires sign-in.</p>
         </section>

@@ -24,7 +24,10 @@ export function ContentTabs({
         {actions}
       </div>
       <div className="flex min-h-0 flex-1">
-        <nav aria-label={`${title} sections`} className="w-44 shrink-0 border-r border-slate-200 bg-white py-2 dark:border-slate-800 dark:bg-slate-900">
+        <nav
+          aria-label={`${title} sections`}
+          className="w-44 shrink-0 border-r border-slate-200 bg-white py-2 dark:border-slate-800 dark:bg-slate-900"
+        >
           <ul role="tablist" aria-orientation="vertical">
             {tabs.map((t) => {
               const active = pathname === t.href;
@@ -36,7 +39,9 @@ export function ContentTabs({
                     href={t.href}
                     className={cn(
                       'block px-4 py-1.5 text-sm',
-                      active ? 'bg-brand-50 font-medium text-brand-700 dark:bg-slate-800 dark:text-brand-500' : 'hover:bg-slate-100 dark:hover:bg-slate-800',
+                      active
+                        ? 'bg-brand-50 font-medium text-brand-700 dark:bg-slate-800 dark:text-brand-500'
+                        : 'hover:bg-slate-100 dark:hover:bg-slate-800',
                     )}
                   >
                     {t.label}

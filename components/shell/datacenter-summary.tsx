@@ -17,7 +17,10 @@ export function DatacenterSummary() {
   return (
     <section aria-label="Summary" className="grid gap-3 sm:grid-cols-3">
       {cards.map((c) => (
-        <div key={c.label} className="rounded border border-slate-200 bg-white p-3 dark:border-slate-800 dark:bg-slate-900">
+        <div
+          key={c.label}
+          className="rounded border border-slate-200 bg-white p-3 dark:border-slate-800 dark:bg-slate-900"
+        >
           <div className="text-xs uppercase tracking-wide text-slate-500">{c.label}</div>
           <div className="mt-1 text-xl font-semibold">{c.value}</div>
         </div>

@@ -5,7 +5,19 @@ import { usePathname } from 'next/navigation';
 import { cn } from '@/components/ui/cn';
 import { useTRPC } from '@/components/trpc';
 
-function Item({ href, label, icon, level, active }: { href: string; label: string; icon: string; level: number; active: boolean }) {
+function Item({
+  href,
+  label,
+  icon,
+  level,
+  active,
+}: {
+  href: string;
+  label: string;
+  icon: string;
+  level: number;
+  active: boolean;
+}) {
   return (
     <li role="treeitem" aria-level={level} aria-selected={active}>
       <Link
@@ -42,9 +54,22 @@ export function ResourceTree() {
       {data?.nodes.map((node) => (
         <li key={node.name} role="none">
           <ul role="group">
-            <Item href={`/nodes/${node.name}`} label={node.name} icon={node.status === 'online' ? '●' : '○'} level={2} active={pathname === `/nodes/${node.name}`} />
+            <Item
+              href={`/nodes/${node.name}`}
+              label={node.name}
+              icon={node.status === 'online' ? '●' : '○'}
+              level={2}
+              active={pathname === `/nodes/${node.name}`}
+            />
             {node.guests.map((g) => (
-              <Item key={g.vmid} href={`/vms/${g.vmid}`} label={`${g.vmid} (${g.name})`} icon="▢" level={3} active={pathname === `/vms/${g.vmid}`} />
+              <Item
+                key={g.vmid}
+                href={`/vms/${g.vmid}`}
+                label={`${g.vmid} (${g.name})`}
+                icon="▢"
+                level={3}
+                active={pathname === `/vms/${g.vmid}`}
+              />
             ))}
           </ul>
         </li>

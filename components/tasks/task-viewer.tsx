@@ -20,7 +20,10 @@ export function TaskViewer({ upid, onClose }: { upid: string | null; onClose: ()
           <p className="mb-2 text-sm">
             Status: <strong data-testid="task-status">{log.data.status}</strong>
           </p>
-          <pre aria-label="Task log" className="max-h-96 overflow-auto rounded bg-slate-950 p-3 font-mono text-xs text-slate-100">
+          <pre
+            aria-label="Task log"
+            className="max-h-96 overflow-auto rounded bg-slate-950 p-3 font-mono text-xs text-slate-100"
+          >
             {log.data.lines.map((l) => l.t).join('\n') || '(no output yet)'}
           </pre>
           <p className="mt-2 break-all text-xs text-slate-500">{upid}</p>

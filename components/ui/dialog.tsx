@@ -2,7 +2,19 @@
 import { useEffect, useRef, type ReactNode } from 'react';
 
 /** A modal dialog on the native <dialog> element (focus trap and Escape for free). */
-export function Dialog({ open, title, onClose, children, wide }: { open: boolean; title: string; onClose: () => void; children: ReactNode; wide?: boolean }) {
+export function Dialog({
+  open,
+  title,
+  onClose,
+  children,
+  wide,
+}: {
+  open: boolean;
+  title: string;
+  onClose: () => void;
+  children: ReactNode;
+  wide?: boolean;
+}) {
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const d = ref.current;
@@ -21,7 +33,12 @@ export function Dialog({ open, title, onClose, children, wide }: { open: boolean
         <div className="p-5">
           <div className="mb-4 flex items-center justify-between">
             <h2 className="text-base font-semibold">{title}</h2>
-            <button type="button" aria-label="Close" onClick={onClose} className="rounded px-2 text-lg leading-none hover:bg-slate-100 dark:hover:bg-slate-800">
+            <button
+              type="button"
+              aria-label="Close"
+              onClick={onClose}
+              className="rounded px-2 text-lg leading-none hover:bg-slate-100 dark:hover:bg-slate-800"
+            >
               ×
             </button>
           </div>

@@ -50,7 +50,12 @@ export function CreateVmWizard({ open, onClose }: { open: boolean; onClose: () =
   const [step, setStep] = useState(0);
   const [spec, setSpec] = useState<Partial<Spec>>({});
   const node = spec.node ?? nodes.data?.find((n) => n.status === 'online')?.name ?? nodes.data?.[0]?.name ?? '';
-  const isos = useQuery(trpc.node.volumes.queryOptions({ node: node || 'none', storage: 'local', content: 'iso' }, { enabled: open && node !== '' }));
+  const isos = useQuery(
+    trpc.node.volumes.queryOptions(
+      { node: node || 'none', storage: 'local', content: 'iso' },
+      { enabled: open && node !== '' },
+    ),
+  );
   const create = useMutation(trpc.vm.create.mutationOptions());
   const v: Spec = { ...DEFAULTS, node, vmid: String(nextId.data ?? ''), ...spec } as Spec;
   const set = (k: keyof Spec) => (e: { target: { value: string } }) => setSpec((s) => ({ ...s, [k]: e.target.value }));
@@ -77,7 +82,17 @@ export function CreateVmWizard({ open, onClose }: { open: boolean; onClose: () =
         memoryMiB: Number(v.memoryMiB),
         machine: v.machine,
         bios: v.bios,
-        disks: Number(v.diskGiB) > 0 ? [{ slot: slot as 'scsi0', storage: 'local', sizeMiB: Math.round(Number(v.diskGiB) * 1024), format: v.diskFormat }] : [],
+        disks:
+          Number(v.diskGiB) > 0
+            ? [
+                {
+                  slot: slot as 'scsi0',
+                  storage: 'local',
+                  sizeMiB: Math.round(Number(v.diskGiB) * 1024),
+                  format: v.diskFormat,
+                },
+              ]
+            : [],
         cdrom: v.iso ? { volume: v.iso } : null,
         nics: v.nic === 'none' ? [] : [{ model: v.nic }],
       },
@@ -120,7 +135,14 @@ export function CreateVmWizard({ open, onClose }: { open: boolean; onClose: () =
               ))}
             </SelectField>
             <TextField label="VM ID" type="number" min={100} value={v.vmid} onChange={set('vmid')} required />
-            <TextField label="Name" value={v.name} onChange={set('name')} required pattern="[A-Za-z0-9]([A-Za-z0-9\-.]*[A-Za-z0-9])?" hint="a DNS name: letters, digits, '-' and '.'" />
+            <TextField
+              label="Name"
+              value={v.name}
+              onChange={set('name')}
+              required
+              pattern="[A-Za-z0-9]([A-Za-z0-9\-.]*[A-Za-z0-9])?"
+              hint="a DNS name: letters, digits, '-' and '.'"
+            />
           </div>
         )}
         {name === 'OS' && (
@@ -153,7 +175,16 @@ export function CreateVmWizard({ open, onClose }: { open: boolean; onClose: () =
               <option value="sata">SATA</option>
               <option value="ide">IDE</option>
             </SelectField>
-            <TextField label="Disk size (GiB)" type="number" min={0} step="any" value={v.diskGiB} onChange={set('diskGiB')} required hint="0: no disk" />
+            <TextField
+              label="Disk size (GiB)"
+              type="number"
+              min={0}
+              step="any"
+              value={v.diskGiB}
+              onChange={set('diskGiB')}
+              required
+              hint="0: no disk"
+            />
             <SelectField label="Format" value={v.diskFormat} onChange={set('diskFormat')}>
               <option value="qcow2">QEMU image (qcow2)</option>
               <option value="raw">Raw disk image</option>
@@ -162,11 +193,28 @@ export function CreateVmWizard({ open, onClose }: { open: boolean; onClose: () =
         )}
         {name === 'CPU' && (
           <div className="grid grid-cols-2 gap-3">
-            <TextField label="Sockets" type="number" min={1} max={16} value={v.sockets} onChange={set('sockets')} required />
+            <TextField
+              label="Sockets"
+              type="number"
+              min={1}
+              max={16}
+              value={v.sockets}
+              onChange={set('sockets')}
+              required
+            />
             <TextField label="Cores" type="number" min={1} max={512} value={v.cores} onChange={set('cores')} required />
           </div>
         )}
-        {name === 'Memory' && <TextField label="Memory (MiB)" type="number" min={16} value={v.memoryMiB} onChange={set('memoryMiB')} required />}
+        {name === 'Memory' && (
+          <TextField
+            label="Memory (MiB)"
+            type="number"
+            min={16}
+            value={v.memoryMiB}
+            onChange={set('memoryMiB')}
+            required
+          />
+        )}
         {name === 'Network' && (
           <SelectField label="Network device" value={v.nic} onChange={set('nic')}>
             <option value="virtio">VirtIO (paravirtualized), user-mode networking</option>

@@ -15,7 +15,9 @@ export function VmActions({ vmid }: { vmid: number }) {
   const vm = useQuery(trpc.vm.get.queryOptions({ vmid }, { refetchInterval: 2000 }));
   const refresh = () => void qc.invalidateQueries();
   const act = useMutation(trpc.vm.action.mutationOptions({ onSettled: refresh }));
-  const del = useMutation(trpc.vm.delete.mutationOptions({ onSuccess: () => router.push('/datacenter'), onSettled: refresh }));
+  const del = useMutation(
+    trpc.vm.delete.mutationOptions({ onSuccess: () => router.push('/datacenter'), onSettled: refresh }),
+  );
   const [confirmDelete, setConfirmDelete] = useState(false);
   if (!vm.data) return null;
   const { status, can, lock } = vm.data;
@@ -32,15 +34,33 @@ export function VmActions({ vmid }: { vmid: number }) {
       )}
       {can.powerMgmt && (
         <>
-          {status === 'stopped' && <Button onClick={() => run('start')} disabled={busy}>Start</Button>}
-          {status === 'paused' && <Button onClick={() => run('resume')} disabled={busy}>Resume</Button>}
+          {status === 'stopped' && (
+            <Button onClick={() => run('start')} disabled={busy}>
+              Start
+            </Button>
+          )}
+          {status === 'paused' && (
+            <Button onClick={() => run('resume')} disabled={busy}>
+              Resume
+            </Button>
+          )}
           {status === 'running' && (
             <>
-              <Button variant="secondary" onClick={() => run('shutdown')} disabled={busy}>Shutdown</Button>
-              <Button variant="secondary" onClick={() => run('stop')} disabled={busy}>Stop</Button>
-              <Button variant="secondary" onClick={() => run('reboot')} disabled={busy}>Reboot</Button>
-              <Button variant="secondary" onClick={() => run('reset')} disabled={busy}>Reset</Button>
-              <Button variant="secondary" onClick={() => run('pause')} disabled={busy}>Pause</Button>
+              <Button variant="secondary" onClick={() => run('shutdown')} disabled={busy}>
+                Shutdown
+              </Button>
+              <Button variant="secondary" onClick={() => run('stop')} disabled={busy}>
+                Stop
+              </Button>
+              <Button variant="secondary" onClick={() => run('reboot')} disabled={busy}>
+                Reboot
+              </Button>
+              <Button variant="secondary" onClick={() => run('reset')} disabled={busy}>
+                Reset
+              </Button>
+              <Button variant="secondary" onClick={() => run('pause')} disabled={busy}>
+                Pause
+              </Button>
             </>
           )}
         </>
@@ -48,10 +68,16 @@ export function VmActions({ vmid }: { vmid: number }) {
       {can.allocate &&
         (confirmDelete ? (
           <>
-            <Button variant="danger" onClick={() => del.mutate({ vmid, force: status !== 'stopped' })} disabled={del.isPending}>
+            <Button
+              variant="danger"
+              onClick={() => del.mutate({ vmid, force: status !== 'stopped' })}
+              disabled={del.isPending}
+            >
               Confirm delete of VM {vmid}
             </Button>
-            <Button variant="ghost" onClick={() => setConfirmDelete(false)}>Cancel</Button>
+            <Button variant="ghost" onClick={() => setConfirmDelete(false)}>
+              Cancel
+            </Button>
           </>
         ) : (
           <Button variant="secondary" onClick={() => setConfirmDelete(true)} disabled={busy}>

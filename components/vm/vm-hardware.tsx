@@ -20,38 +20,64 @@ export function VmHardware({ vmid }: { vmid: number }) {
   const p = (pending ?? {}) as Record<string, unknown>;
   const rows: [string, string, unknown][] = [
     ['Memory', `${c.memoryMiB} MiB`, p.memoryMiB !== undefined ? `${String(p.memoryMiB)} MiB` : undefined],
-    ['Processors', `${c.sockets} socket(s) × ${c.cores} core(s)`, p.cores !== undefined || p.sockets !== undefined ? `${String(p.sockets ?? c.sockets)} × ${String(p.cores ?? c.cores)}` : undefined],
+    [
+      'Processors',
+      `${c.sockets} socket(s) × ${c.cores} core(s)`,
+      p.cores !== undefined || p.sockets !== undefined
+        ? `${String(p.sockets ?? c.sockets)} × ${String(p.cores ?? c.cores)}`
+        : undefined,
+    ],
     ['BIOS', c.bios === 'ovmf' ? 'OVMF (UEFI)' : 'SeaBIOS', p.bios],
     ['Machine', c.machine, p.machine],
     ['Display', c.vga, p.vga],
     ['Serial port', c.serial ? 'socket' : 'none', p.serial],
     ...c.disks.map((d): [string, string, unknown] => [`Hard disk (${d.slot})`, `${d.volume} (${d.format})`, undefined]),
     ['CD/DVD (ide2)', c.cdrom ? `${c.cdrom.volume},media=cdrom` : 'none', p.cdrom],
-    ...c.nics.map((n, i): [string, string, unknown] => [`Network (net${i})`, `${n.model}=${n.mac.toUpperCase()}, user-mode`, undefined]),
+    ...c.nics.map((n, i): [string, string, unknown] => [
+      `Network (net${i})`,
+      `${n.model}=${n.mac.toUpperCase()}, user-mode`,
+      undefined,
+    ]),
     ['Boot order', c.boot.join(', '), p.boot],
   ];
 
   function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const f = new FormData(e.currentTarget);
-    update.mutate({ vmid, changes: { cores: Number(f.get('cores')), memoryMiB: Number(f.get('memory')) } }, { onSuccess: () => setEditing(false) });
+    update.mutate(
+      { vmid, changes: { cores: Number(f.get('cores')), memoryMiB: Number(f.get('memory')) } },
+      { onSuccess: () => setEditing(false) },
+    );
   }
 
   return (
-    <Section title="Hardware" actions={can.config && <Button variant="secondary" onClick={() => setEditing(!editing)}>{editing ? 'Cancel' : 'Edit CPU and memory'}</Button>}>
+    <Section
+      title="Hardware"
+      actions={
+        can.config && (
+          <Button variant="secondary" onClick={() => setEditing(!editing)}>
+            {editing ? 'Cancel' : 'Edit CPU and memory'}
+          </Button>
+        )
+      }
+    >
       {update.error && <Alert>{update.error.message}</Alert>}
       {editing && (
         <form onSubmit={submit} className="flex max-w-xl items-end gap-3" aria-label="Edit CPU and memory">
           <TextField label="Cores" name="cores" type="number" min={1} max={512} defaultValue={c.cores} required />
           <TextField label="Memory (MiB)" name="memory" type="number" min={16} defaultValue={c.memoryMiB} required />
-          <Button type="submit" disabled={update.isPending}>Apply</Button>
+          <Button type="submit" disabled={update.isPending}>
+            Apply
+          </Button>
         </form>
       )}
       <table className="w-full max-w-3xl text-left text-sm">
         <tbody>
           {rows.map(([label, value, pend]) => (
             <tr key={label} className="border-t border-slate-200 dark:border-slate-800">
-              <th scope="row" className="w-48 py-1.5 pr-3 font-medium text-slate-600 dark:text-slate-300">{label}</th>
+              <th scope="row" className="w-48 py-1.5 pr-3 font-medium text-slate-600 dark:text-slate-300">
+                {label}
+              </th>
               <td className="py-1.5">
                 {value}
                 {pend !== undefined && (

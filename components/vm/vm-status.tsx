@@ -9,7 +9,10 @@ const STYLE: Record<string, string> = {
 
 export function VmStatusBadge({ status }: { status: string }) {
   return (
-    <span data-testid="vm-status" className={cn('rounded px-1.5 py-0.5 text-xs font-medium', STYLE[status] ?? STYLE.unknown)}>
+    <span
+      data-testid="vm-status"
+      className={cn('rounded px-1.5 py-0.5 text-xs font-medium', STYLE[status] ?? STYLE.unknown)}
+    >
       {status}
     </span>
   );

@@ -17,7 +17,11 @@ export function VmSummary({ vmid }: { vmid: number }) {
         <dt className="text-slate-500">Status</dt>
         <dd>
           <VmStatusBadge status={g.status} />
-          {g.lock && <span className="ml-2 text-xs text-amber-600">locked ({g.lock.startsWith('UPID:') ? g.lock.split(':')[5] : g.lock})</span>}
+          {g.lock && (
+            <span className="ml-2 text-xs text-amber-600">
+              locked ({g.lock.startsWith('UPID:') ? g.lock.split(':')[5] : g.lock})
+            </span>
+          )}
         </dd>
         <dt className="text-slate-500">Name</dt>
         <dd>{g.name}</dd>
@@ -36,7 +40,9 @@ export function VmSummary({ vmid }: { vmid: number }) {
         {g.pending && Object.keys(g.pending).length > 0 && (
           <>
             <dt className="text-slate-500">Pending</dt>
-            <dd className="text-amber-700 dark:text-amber-400">{Object.keys(g.pending).join(', ')}: applied at the next start</dd>
+            <dd className="text-amber-700 dark:text-amber-400">
+              {Object.keys(g.pending).join(', ')}: applied at the next start
+            </dd>
           </>
         )}
       </dl>

@@ -38,12 +38,20 @@ export function authOptions(): AuthOptions {
     providers: [
       Credentials({
         name: 'password',
-        credentials: { username: { type: 'text' }, password: { type: 'password' }, realm: { type: 'text' }, otp: { type: 'text' } },
+        credentials: {
+          username: { type: 'text' },
+          password: { type: 'password' },
+          realm: { type: 'text' },
+          otp: { type: 'text' },
+        },
         async authorize(raw, req) {
           const parsed = ZCredentials.safeParse(raw);
           if (!parsed.success) throw new Error(parsed.error.issues[0]?.message ?? 'invalid sign-in form');
           try {
-            const { userid, sessionId } = await signIn(await getDb(), { ...parsed.data, ...clientOf(req.headers ?? {}) });
+            const { userid, sessionId } = await signIn(await getDb(), {
+              ...parsed.data,
+              ...clientOf(req.headers ?? {}),
+            });
             return { id: userid, sid: sessionId };
           } catch (e) {
             if (isAppError(e)) throw new Error(e.message);

@@ -8,7 +8,16 @@ describe('user ids', () => {
   });
 
   it('refuses ids without a realm, with bad characters or a bad realm', () => {
-    for (const bad of ['alice', '@local', 'alice@', 'al ice@local', 'a/b@local', 'a:b@local', 'alice@1realm', 'a@b@local']) {
+    for (const bad of [
+      'alice',
+      '@local',
+      'alice@',
+      'al ice@local',
+      'a/b@local',
+      'a:b@local',
+      'alice@1realm',
+      'a@b@local',
+    ]) {
       expect(parseUserid(bad), bad).toBeNull();
     }
     expect(ZUserid.safeParse('bob').success).toBe(false);

@@ -65,7 +65,9 @@ function fill(path: string): string {
 /** Calls a procedure by its dotted name with `input`; returns the tRPC error code or 'OK'. */
 async function call(t: TestDb, actorId: string | null, name: string, input: unknown): Promise<string> {
   const caller = callerFor(t.db, actorId ? sessionActor(actorId) : null) as unknown as Record<string, unknown>;
-  const fn = name.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], caller) as (i: unknown) => Promise<unknown>;
+  const fn = name.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], caller) as (
+    i: unknown,
+  ) => Promise<unknown>;
   try {
     await fn(input);
     return 'OK';
@@ -83,11 +85,20 @@ describe('every tRPC procedure declares and enforces its access rule', () => {
     t = await openTestDb('pglite');
     ensureTarget = async () => {
       await t.db.group.upsert({ where: { id: 'group1' }, create: { id: 'group1' }, update: {} });
-      await t.db.user.upsert({ where: { id: 'target@local' }, create: { id: 'target@local', name: 'target', realmId: 'local' }, update: {} });
-      await t.db.groupMember.upsert({ where: { groupId_userId: { groupId: 'group1', userId: 'target@local' } }, create: { groupId: 'group1', userId: 'target@local' }, update: {} });
+      await t.db.user.upsert({
+        where: { id: 'target@local' },
+        create: { id: 'target@local', name: 'target', realmId: 'local' },
+        update: {},
+      });
+      await t.db.groupMember.upsert({
+        where: { groupId_userId: { groupId: 'group1', userId: 'target@local' } },
+        create: { groupId: 'group1', userId: 'target@local' },
+        update: {},
+      });
     };
     await t.db.realm.create({ data: { id: 'local', type: 'local' } });
-    for (const id of ['nobody@local', 'holder@local']) await t.db.user.create({ data: { id, name: id.split('@')[0]!, realmId: 'local' } });
+    for (const id of ['nobody@local', 'holder@local'])
+      await t.db.user.create({ data: { id, name: id.split('@')[0]!, realmId: 'local' } });
     await ensureTarget();
   });
   afterAll(async () => {
@@ -104,14 +115,22 @@ describe('every tRPC procedure declares and enforces its access rule', () => {
     expect(access!.kind === 'public', `${name}: public procedures must be listed in PUBLIC`).toBe(PUBLIC.has(name));
   });
 
-  it.each(procedures.filter(([name]) => !PUBLIC.has(name)).map(([name]) => name))('%s refuses an anonymous caller', async (name) => {
-    expect(await call(t, null, name, SAMPLE)).toBe('UNAUTHORIZED');
-  });
+  it.each(procedures.filter(([name]) => !PUBLIC.has(name)).map(([name]) => name))(
+    '%s refuses an anonymous caller',
+    async (name) => {
+      expect(await call(t, null, name, SAMPLE)).toBe('UNAUTHORIZED');
+    },
+  );
 
   const guarded = procedures.flatMap(([name, p]): (readonly [string, Grant[]])[] => {
     const a = p._def.meta?.access;
     if (a?.kind === 'privilege') {
-      return [[name, [{ path: fill(a.path), privileges: a.mode === 'any' ? [a.privileges[0]!] : [...a.privileges] }]] as const];
+      return [
+        [
+          name,
+          [{ path: fill(a.path), privileges: a.mode === 'any' ? [a.privileges[0]!] : [...a.privileges] }],
+        ] as const,
+      ];
     }
     if (a?.kind === 'check') {
       const grants = grantsFor(a.check);
@@ -121,26 +140,31 @@ describe('every tRPC procedure declares and enforces its access rule', () => {
     return [];
   });
 
-  it.each(guarded)('%s refuses a user without rights and admits one with exactly the declared privilege on the declared path', async (name, grants) => {
-    await ensureTarget();
-    expect(await call(t, 'nobody@local', name, SAMPLE)).toBe('FORBIDDEN');
+  it.each(guarded)(
+    '%s refuses a user without rights and admits one with exactly the declared privilege on the declared path',
+    async (name, grants) => {
+      await ensureTarget();
+      expect(await call(t, 'nobody@local', name, SAMPLE)).toBe('FORBIDDEN');
 
-    const ids: { role: string; entry: number }[] = [];
-    for (const [i, g] of grants.entries()) {
-      const role = `Only-${name.replace(/\W/g, '-')}-${i}`;
-      await t.db.role.create({ data: { id: role, privileges: g.privileges } });
-      const entry = await t.db.aclEntry.create({ data: { path: g.path, ugidType: 'user', ugid: 'holder@local', roleId: role, propagate: false } });
-      ids.push({ role, entry: entry.id });
-    }
-    try {
-      const outcome = await call(t, 'holder@local', name, SAMPLE);
-      // Past the access check, anything but an access refusal is fine (the sample input may not fit).
-      expect(['UNAUTHORIZED', 'FORBIDDEN']).not.toContain(outcome);
-    } finally {
-      for (const { role, entry } of ids) {
-        await t.db.aclEntry.deleteMany({ where: { id: entry } });
-        await t.db.role.deleteMany({ where: { id: role } });
+      const ids: { role: string; entry: number }[] = [];
+      for (const [i, g] of grants.entries()) {
+        const role = `Only-${name.replace(/\W/g, '-')}-${i}`;
+        await t.db.role.create({ data: { id: role, privileges: g.privileges } });
+        const entry = await t.db.aclEntry.create({
+          data: { path: g.path, ugidType: 'user', ugid: 'holder@local', roleId: role, propagate: false },
+        });
+        ids.push({ role, entry: entry.id });
       }
-    }
-  });
+      try {
+        const outcome = await call(t, 'holder@local', name, SAMPLE);
+        // Past the access check, anything but an access refusal is fine (the sample input may not fit).
+        expect(['UNAUTHORIZED', 'FORBIDDEN']).not.toContain(outcome);
+      } finally {
+        for (const { role, entry } of ids) {
+          await t.db.aclEntry.deleteMany({ where: { id: entry } });
+          await t.db.role.deleteMany({ where: { id: role } });
+        }
+      }
+    },
+  );
 });

@@ -3,7 +3,10 @@ import { resourceTree } from '@/server/services/cluster/resources';
 import { authedProcedure, router } from '@/server/trpc';
 
 const ZResourceTree = z.object({
-  cluster: z.object({ name: z.string(), can: z.object({ audit: z.boolean(), createVm: z.boolean(), addNode: z.boolean() }) }),
+  cluster: z.object({
+    name: z.string(),
+    can: z.object({ audit: z.boolean(), createVm: z.boolean(), addNode: z.boolean() }),
+  }),
   nodes: z.array(
     z.object({
       name: z.string(),

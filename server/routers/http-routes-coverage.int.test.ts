@@ -69,7 +69,10 @@ describe('HTTP routes outside tRPC', () => {
         const params = Object.fromEntries([...route.matchAll(/\[(?:\.\.\.)?(\w+)\]/g)].map(([, k]) => [k!, 'x']));
         const url = `https://localhost:8006/api/${route.replace(/\[(?:\.\.\.)?(\w+)\]/g, (_, k: string) => params[k]!)}?filename=a.iso`;
         const body = method === 'GET' ? undefined : 'x';
-        const res = await mod[method]!(new Request(url, { method, body, headers: body ? { 'content-length': '1' } : {} }), { params: Promise.resolve(params) });
+        const res = await mod[method]!(
+          new Request(url, { method, body, headers: body ? { 'content-length': '1' } : {} }),
+          { params: Promise.resolve(params) },
+        );
         expect(res.status, `${method} /api/${route} answered an anonymous caller with ${res.status}`).toBe(401);
       }
     }

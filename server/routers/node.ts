@@ -22,13 +22,26 @@ export const nodeRouter = router({
 
   /** A one-time join token and the command to run on the new host. */
   createJoinToken: guardedProcedure('Sys.Modify', '/')
-    .input(z.object({ consoleUrl: z.string().url().refine((u) => u.startsWith('https://'), 'must be an https:// URL') }))
+    .input(
+      z.object({
+        consoleUrl: z
+          .string()
+          .url()
+          .refine((u) => u.startsWith('https://'), 'must be an https:// URL'),
+      }),
+    )
     .output(z.object({ token: z.string(), expiresAt: z.date(), command: z.string() }))
     .mutation(({ ctx, input }) => createJoinToken(ctx.db, ctx.actor.userid, input.consoleUrl)),
 
   /** Volumes of a storage on a node (ISO images, disk images). */
   volumes: guardedProcedure('Datastore.Audit', '/storage/{storage}')
-    .input(z.object({ node: ZNodeName, storage: ZStorageId, content: z.enum(['images', 'iso', 'snippets', 'backup']).optional() }))
+    .input(
+      z.object({
+        node: ZNodeName,
+        storage: ZStorageId,
+        content: z.enum(['images', 'iso', 'snippets', 'backup']).optional(),
+      }),
+    )
     .output(z.array(ZVolume))
     .query(({ ctx, input }) => listVolumes(ctx.db, ctx.actor, input)),
 });

@@ -18,9 +18,9 @@ const ZSessionId = z.object({ id: z.string().min(20).max(100) });
 
 export const sessionRouter = router({
   /** The caller's own live sessions. */
-  mine: authedProcedure.output(z.array(ZSession)).query(({ ctx }) =>
-    listSessions(ctx.db, { userId: ctx.actor.userid }, sessionIdOf(ctx.actor)),
-  ),
+  mine: authedProcedure
+    .output(z.array(ZSession))
+    .query(({ ctx }) => listSessions(ctx.db, { userId: ctx.actor.userid }, sessionIdOf(ctx.actor))),
 
   /** Ends one of the caller's own sessions (another browser, a lost laptop). */
   revokeMine: authedProcedure
@@ -28,14 +28,20 @@ export const sessionRouter = router({
     .output(z.object({ ok: z.literal(true) }))
     .mutation(async ({ ctx, input }) => {
       await revokeSession(ctx.db, input.id, ctx.actor.userid);
-      await audit(ctx.db, { actor: ctx.actor.userid, ip: ctx.client.ip, action: 'session.revoke', target: ctx.actor.userid, result: 'ok' });
+      await audit(ctx.db, {
+        actor: ctx.actor.userid,
+        ip: ctx.client.ip,
+        action: 'session.revoke',
+        target: ctx.actor.userid,
+        result: 'ok',
+      });
       return { ok: true as const };
     }),
 
   /** Every live session of every user. */
-  all: guardedProcedure('User.Modify', '/access').output(z.array(ZSession)).query(({ ctx }) =>
-    listSessions(ctx.db, {}, sessionIdOf(ctx.actor)),
-  ),
+  all: guardedProcedure('User.Modify', '/access')
+    .output(z.array(ZSession))
+    .query(({ ctx }) => listSessions(ctx.db, {}, sessionIdOf(ctx.actor))),
 
   /** Ends any user's session. */
   revoke: guardedProcedure('User.Modify', '/access')
@@ -43,7 +49,13 @@ export const sessionRouter = router({
     .output(z.object({ ok: z.literal(true) }))
     .mutation(async ({ ctx, input }) => {
       const { userId } = await revokeSession(ctx.db, input.id);
-      await audit(ctx.db, { actor: ctx.actor.userid, ip: ctx.client.ip, action: 'session.revoke', target: userId, result: 'ok' });
+      await audit(ctx.db, {
+        actor: ctx.actor.userid,
+        ip: ctx.client.ip,
+        action: 'session.revoke',
+        target: userId,
+        result: 'ok',
+      });
       return { ok: true as const };
     }),
 });

@@ -69,7 +69,14 @@ export const vmRouter = router({
 
   /** Hardware changes: at once when stopped, pending until the next start when running. */
   update: guardedProcedure(
-    ['VM.Config.CPU', 'VM.Config.Memory', 'VM.Config.Options', 'VM.Config.HWType', 'VM.Config.Network', 'VM.Config.CDROM'],
+    [
+      'VM.Config.CPU',
+      'VM.Config.Memory',
+      'VM.Config.Options',
+      'VM.Config.HWType',
+      'VM.Config.Network',
+      'VM.Config.CDROM',
+    ],
     '/vms/{vmid}',
     'any',
   )

@@ -9,7 +9,10 @@ export const HEARTBEAT_MS = 10_000;
  * Every 10 s, polls every node's agent (facts, guests, tasks) and mirrors it into
  * the database. Leader-elected: with several consoles, one polls.
  */
-export function startNodeMonitor(db: Db, log: (line: string) => void = console.log): { stop(): void; tick(): Promise<void> } {
+export function startNodeMonitor(
+  db: Db,
+  log: (line: string) => void = console.log,
+): { stop(): void; tick(): Promise<void> } {
   const holder = randomUUID();
   const unreachable = new Set<string>();
   let running = false;

@@ -11,7 +11,11 @@ export const SESSION_MAX_MS = 7 * 24 * 3600_000;
 // lastSeenAt is written at most this often, so that reads do not all write.
 const TOUCH_EVERY_MS = 60_000;
 
-export async function createSession(db: Db, userid: string, client: { ip: string; userAgent: string }): Promise<string> {
+export async function createSession(
+  db: Db,
+  userid: string,
+  client: { ip: string; userAgent: string },
+): Promise<string> {
   const id = randomBytes(32).toString('base64url');
   await db.session.create({
     data: {

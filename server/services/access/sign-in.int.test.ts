@@ -68,29 +68,39 @@ describe.each<TestDbKind>(['pglite', 'postgres'])('setup and sign-in on %s', (ki
     expect(e1).toBeInstanceOf(AppError);
     expect((e1 as AppError).code).toBe('UNAUTHENTICATED');
     expect((e2 as AppError).message).toBe((e1 as AppError).message);
-    const audited = await t.db.auditEvent.findMany({ where: { action: 'auth.sign-in', result: { startsWith: 'error' } } });
+    const audited = await t.db.auditEvent.findMany({
+      where: { action: 'auth.sign-in', result: { startsWith: 'error' } },
+    });
     expect(audited.length).toBeGreaterThanOrEqual(2);
   });
 
   it('locks a user after repeated failures, even for the right password, without touching other users', async () => {
     await t.db.user.create({ data: { id: 'bob@local', name: 'bob', realmId: 'local', passwordHash: null } });
     for (let i = 0; i < THROTTLE.userLimit; i++) {
-      expect(await codeOf(signIn(t.db, { username: 'admin', password: `bad-${i}`, ip: `10.3.3.${i}`, userAgent: 'x' }))).toBe(
-        'UNAUTHENTICATED',
-      );
+      expect(
+        await codeOf(signIn(t.db, { username: 'admin', password: `bad-${i}`, ip: `10.3.3.${i}`, userAgent: 'x' })),
+      ).toBe('UNAUTHENTICATED');
     }
-    expect(await codeOf(signIn(t.db, { username: 'admin', password: ADMIN.password, ip: '10.9.9.9', userAgent: 'x' }))).toBe(
+    expect(
+      await codeOf(signIn(t.db, { username: 'admin', password: ADMIN.password, ip: '10.9.9.9', userAgent: 'x' })),
+    ).toBe('RATE_LIMITED');
+    // An unknown user is throttled alike, so a lock does not reveal existence.
+    for (let i = 0; i < THROTTLE.userLimit; i++)
+      await codeOf(signIn(t.db, { username: 'nobody', password: 'x', ip: `10.4.4.${i}`, userAgent: 'x' }));
+    expect(await codeOf(signIn(t.db, { username: 'nobody', password: 'x', ip: '10.5.5.5', userAgent: 'x' }))).toBe(
       'RATE_LIMITED',
     );
-    // An unknown user is throttled alike, so a lock does not reveal existence.
-    for (let i = 0; i < THROTTLE.userLimit; i++) await codeOf(signIn(t.db, { username: 'nobody', password: 'x', ip: `10.4.4.${i}`, userAgent: 'x' }));
-    expect(await codeOf(signIn(t.db, { username: 'nobody', password: 'x', ip: '10.5.5.5', userAgent: 'x' }))).toBe('RATE_LIMITED');
   });
 
   it('locks an address after repeated failures across user names', async () => {
-    for (let i = 0; i < THROTTLE.ipLimit; i++) await codeOf(signIn(t.db, { username: `u${i}`, password: 'x', ip: '10.6.6.6', userAgent: 'x' }));
-    expect(await codeOf(signIn(t.db, { username: 'admin', password: ADMIN.password, ip: '10.6.6.6', userAgent: 'x' }))).toBe('RATE_LIMITED');
-    expect(await codeOf(signIn(t.db, { username: 'admin', password: ADMIN.password, ip: '10.7.7.7', userAgent: 'x' }))).toBe('resolved');
+    for (let i = 0; i < THROTTLE.ipLimit; i++)
+      await codeOf(signIn(t.db, { username: `u${i}`, password: 'x', ip: '10.6.6.6', userAgent: 'x' }));
+    expect(
+      await codeOf(signIn(t.db, { username: 'admin', password: ADMIN.password, ip: '10.6.6.6', userAgent: 'x' })),
+    ).toBe('RATE_LIMITED');
+    expect(
+      await codeOf(signIn(t.db, { username: 'admin', password: ADMIN.password, ip: '10.7.7.7', userAgent: 'x' })),
+    ).toBe('resolved');
   });
 
   it('a revoked session stops working at its next check; a disabled user loses their sessions', async () => {
@@ -102,7 +112,9 @@ describe.each<TestDbKind>(['pglite', 'postgres'])('setup and sign-in on %s', (ki
     const s2 = await signIn(t.db, { username: 'admin', password: ADMIN.password, ...client });
     await t.db.user.update({ where: { id: 'admin@local' }, data: { enabled: false } });
     expect(await validateSession(t.db, s2.sessionId)).toBeNull();
-    expect(await codeOf(signIn(t.db, { username: 'admin', password: ADMIN.password, ...client }))).toBe('UNAUTHENTICATED');
+    expect(await codeOf(signIn(t.db, { username: 'admin', password: ADMIN.password, ...client }))).toBe(
+      'UNAUTHENTICATED',
+    );
     await t.db.user.update({ where: { id: 'admin@local' }, data: { enabled: true } });
   });
 });

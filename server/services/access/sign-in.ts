@@ -27,7 +27,8 @@ const BAD_CREDENTIALS = 'authentication failure: wrong user name or password';
  * correct password, so it reveals nothing to someone guessing user names. The
  * login form recognises the prefix and asks for the code.
  */
-export const SECOND_FACTOR_REQUIRED = 'second factor required: enter the code from your authenticator app or a recovery code';
+export const SECOND_FACTOR_REQUIRED =
+  'second factor required: enter the code from your authenticator app or a recovery code';
 export const SECOND_FACTOR_WRONG = 'second factor required: that code is wrong or was already used';
 
 /**
@@ -35,7 +36,9 @@ export const SECOND_FACTOR_WRONG = 'second factor required: that code is wrong o
  * user and per address, audited, and all look the same to the caller.
  */
 export async function signIn(db: Db, input: SignInInput): Promise<{ userid: string; sessionId: string }> {
-  const userid = input.username.includes('@') ? input.username.trim() : `${input.username.trim()}@${input.realm ?? 'local'}`;
+  const userid = input.username.includes('@')
+    ? input.username.trim()
+    : `${input.username.trim()}@${input.realm ?? 'local'}`;
   const keys = throttleKeys(userid, input.ip);
   await assertNotThrottled(db, keys);
 
@@ -59,17 +62,28 @@ export async function signIn(db: Db, input: SignInInput): Promise<{ userid: stri
   if (await hasSecondFactor(db, userid)) {
     const otp = input.otp?.trim() ?? '';
     if (otp === '') {
-      await audit(db, { actor: userid, ip: input.ip, action: 'auth.sign-in', result: { error: 'second factor required' } });
+      await audit(db, {
+        actor: userid,
+        ip: input.ip,
+        action: 'auth.sign-in',
+        result: { error: 'second factor required' },
+      });
       throw new AppError('UNAUTHENTICATED', SECOND_FACTOR_REQUIRED);
     }
     const used = await verifySecondFactor(db, userid, otp);
     if (!used) {
       // A wrong code counts like a wrong password: guessing six digits must be throttled.
       await recordLoginFailure(db, keys);
-      await audit(db, { actor: userid, ip: input.ip, action: 'auth.sign-in', result: { error: 'wrong second factor' } });
+      await audit(db, {
+        actor: userid,
+        ip: input.ip,
+        action: 'auth.sign-in',
+        result: { error: 'wrong second factor' },
+      });
       throw new AppError('UNAUTHENTICATED', SECOND_FACTOR_WRONG);
     }
-    if (used === 'recovery') await audit(db, { actor: userid, ip: input.ip, action: 'tfa.recovery.used', target: userid, result: 'ok' });
+    if (used === 'recovery')
+      await audit(db, { actor: userid, ip: input.ip, action: 'tfa.recovery.used', target: userid, result: 'ok' });
   }
 
   await clearUserThrottle(db, keys);

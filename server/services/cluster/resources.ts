@@ -25,14 +25,22 @@ export async function resourceTree(db: Db, perms: Permissions): Promise<Resource
   return {
     cluster: {
       name: name ?? 'Datacenter',
-      can: { audit: perms.has('Sys.Audit', '/'), createVm: perms.has('VM.Allocate', '/vms'), addNode: perms.has('Sys.Modify', '/') },
+      can: {
+        audit: perms.has('Sys.Audit', '/'),
+        createVm: perms.has('VM.Allocate', '/vms'),
+        addNode: perms.has('Sys.Modify', '/'),
+      },
     },
     nodes: nodes
       // A node appears when the caller may audit it or sees a guest on it, as in Proxmox's tree.
       .filter((n) => perms.has('Sys.Audit', `/nodes/${n.name}`) || byNode.has(n.name))
       .map((n) => {
         const online = isOnline(n.lastSeenAt);
-        return { name: n.name, status: online ? 'online' : 'offline', guests: (byNode.get(n.name) ?? []).map((g) => (online ? g : { ...g, status: 'unknown' })) };
+        return {
+          name: n.name,
+          status: online ? 'online' : 'offline',
+          guests: (byNode.get(n.name) ?? []).map((g) => (online ? g : { ...g, status: 'unknown' })),
+        };
       }),
   };
 }

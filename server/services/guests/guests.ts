@@ -1,4 +1,11 @@
-import type { CreateGuestInput, GuestConfig, PendingChanges, ResizeInput, SimpleAction, UpdateGuestInput } from '@/agent/contract/guests';
+import type {
+  CreateGuestInput,
+  GuestConfig,
+  PendingChanges,
+  ResizeInput,
+  SimpleAction,
+  UpdateGuestInput,
+} from '@/agent/contract/guests';
 import type { Actor } from '@/server/access/actor';
 import type { AgentClient } from '@/server/agent-client';
 import type { Db } from '@/server/db';
@@ -31,7 +38,16 @@ const SELECT = {
   node: { select: { lastSeenAt: true } },
 } as const;
 
-type Selected = { vmid: number; nodeName: string; name: string; status: string; lock: string | null; config: unknown; pending: unknown; node: { lastSeenAt: Date | null } };
+type Selected = {
+  vmid: number;
+  nodeName: string;
+  name: string;
+  status: string;
+  lock: string | null;
+  config: unknown;
+  pending: unknown;
+  node: { lastSeenAt: Date | null };
+};
 
 function toRow(g: Selected, perms: Permissions): GuestRow {
   const path = `/vms/${g.vmid}`;
@@ -48,9 +64,14 @@ function toRow(g: Selected, perms: Permissions): GuestRow {
     nodeOnline: online,
     can: {
       powerMgmt: perms.has('VM.PowerMgmt', path),
-      config: ['VM.Config.CPU', 'VM.Config.Memory', 'VM.Config.Options', 'VM.Config.HWType', 'VM.Config.Network', 'VM.Config.CDROM'].some((p) =>
-        perms.has(p as 'VM.Config.CPU', path),
-      ),
+      config: [
+        'VM.Config.CPU',
+        'VM.Config.Memory',
+        'VM.Config.Options',
+        'VM.Config.HWType',
+        'VM.Config.Network',
+        'VM.Config.CDROM',
+      ].some((p) => perms.has(p as 'VM.Config.CPU', path)),
       allocate: perms.has('VM.Allocate', path),
       console: perms.has('VM.Console', path),
     },
@@ -95,7 +116,13 @@ function follow(db: Db, client: AgentClient, node: string, upid: string, created
     .finally(() => void syncNode(db, node).catch(() => undefined));
 }
 
-async function started(db: Db, client: AgentClient, node: string, upid: string, createdVmid?: number): Promise<{ upid: string }> {
+async function started(
+  db: Db,
+  client: AgentClient,
+  node: string,
+  upid: string,
+  createdVmid?: number,
+): Promise<{ upid: string }> {
   await recordTasks(db, [await client.taskStatus(upid)]);
   follow(db, client, node, upid, createdVmid);
   return { upid };
@@ -114,30 +141,63 @@ export type CreateInput = CreateGuestInput & { node: string };
  * asks the agent (which creates the volumes and undoes them itself if a step
  * fails), and answers with the qmcreate task.
  */
-export async function createGuest(db: Db, actor: Actor, perms: Permissions, input: CreateInput, ip: string): Promise<{ upid: string }> {
+export async function createGuest(
+  db: Db,
+  actor: Actor,
+  perms: Permissions,
+  input: CreateInput,
+  ip: string,
+): Promise<{ upid: string }> {
   const { node, ...spec } = input;
   for (const d of spec.disks ?? []) {
     const storage = d.storage ?? 'local';
     if (!perms.has('Datastore.AllocateSpace', `/storage/${storage}`)) {
-      throw new AppError('FORBIDDEN', `permission check failed: ${actor.userid} lacks Datastore.AllocateSpace on /storage/${storage}`);
+      throw new AppError(
+        'FORBIDDEN',
+        `permission check failed: ${actor.userid} lacks Datastore.AllocateSpace on /storage/${storage}`,
+      );
     }
   }
   const client = await clientFor(db, node, actor.userid);
-  const placeholder = { vmid: spec.vmid, nodeName: node, name: spec.name, config: {}, status: 'stopped', lock: 'create' };
+  const placeholder = {
+    vmid: spec.vmid,
+    nodeName: node,
+    name: spec.name,
+    config: {},
+    status: 'stopped',
+    lock: 'create',
+  };
   try {
     await db.guest.create({ data: placeholder });
   } catch {
-    throw new AppError('CONFLICT', `VM ${spec.vmid} already exists: choose another vmid (next free: ${await nextVmid(db)})`, { field: 'vmid' });
+    throw new AppError(
+      'CONFLICT',
+      `VM ${spec.vmid} already exists: choose another vmid (next free: ${await nextVmid(db)})`,
+      { field: 'vmid' },
+    );
   }
   let upid: string;
   try {
     ({ upid } = await client.createGuest(spec));
   } catch (e) {
     await db.guest.delete({ where: { vmid: spec.vmid } }).catch(() => undefined);
-    await audit(db, { actor: actor.userid, ip, action: 'vm.create', target: String(spec.vmid), result: { error: isAppError(e) ? e.message : 'failed' } });
+    await audit(db, {
+      actor: actor.userid,
+      ip,
+      action: 'vm.create',
+      target: String(spec.vmid),
+      result: { error: isAppError(e) ? e.message : 'failed' },
+    });
     throw e;
   }
-  await audit(db, { actor: actor.userid, ip, action: 'vm.create', target: String(spec.vmid), result: 'ok', detail: { node, upid } });
+  await audit(db, {
+    actor: actor.userid,
+    ip,
+    action: 'vm.create',
+    target: String(spec.vmid),
+    result: 'ok',
+    detail: { node, upid },
+  });
   return started(db, client, node, upid, spec.vmid);
 }
 
@@ -146,7 +206,13 @@ export type GuestActionInput =
   | { action: 'shutdown'; timeoutSeconds?: number; forceStop?: boolean }
   | { action: 'reboot'; timeoutSeconds?: number };
 
-export async function guestAction(db: Db, actor: Actor, vmid: number, input: GuestActionInput, ip: string): Promise<{ upid: string }> {
+export async function guestAction(
+  db: Db,
+  actor: Actor,
+  vmid: number,
+  input: GuestActionInput,
+  ip: string,
+): Promise<{ upid: string }> {
   const node = await guestNode(db, vmid);
   const client = await clientFor(db, node, actor.userid);
   const { upid } =
@@ -155,7 +221,14 @@ export async function guestAction(db: Db, actor: Actor, vmid: number, input: Gue
       : input.action === 'reboot'
         ? await client.rebootGuest(vmid, { timeoutSeconds: input.timeoutSeconds })
         : await client.guestAction(vmid, input.action);
-  await audit(db, { actor: actor.userid, ip, action: `vm.${input.action}`, target: String(vmid), result: 'ok', detail: { upid } });
+  await audit(db, {
+    actor: actor.userid,
+    ip,
+    action: `vm.${input.action}`,
+    target: String(vmid),
+    result: 'ok',
+    detail: { upid },
+  });
   return started(db, client, node, upid);
 }
 
@@ -175,32 +248,76 @@ export const FIELD_PRIVILEGE = {
   kernel: 'VM.Config.Options',
 } as const;
 
-export async function updateGuest(db: Db, actor: Actor, perms: Permissions, vmid: number, changes: UpdateGuestInput, ip: string): Promise<{ upid: string }> {
+export async function updateGuest(
+  db: Db,
+  actor: Actor,
+  perms: Permissions,
+  vmid: number,
+  changes: UpdateGuestInput,
+  ip: string,
+): Promise<{ upid: string }> {
   for (const key of Object.keys(changes) as (keyof typeof FIELD_PRIVILEGE)[]) {
     const priv = FIELD_PRIVILEGE[key];
     if (!perms.has(priv, `/vms/${vmid}`)) {
-      throw new AppError('FORBIDDEN', `permission check failed: ${actor.userid} lacks ${priv} on /vms/${vmid} (to change ${key})`, { field: key });
+      throw new AppError(
+        'FORBIDDEN',
+        `permission check failed: ${actor.userid} lacks ${priv} on /vms/${vmid} (to change ${key})`,
+        { field: key },
+      );
     }
   }
   const node = await guestNode(db, vmid);
   const client = await clientFor(db, node, actor.userid);
   const { upid } = await client.updateGuest(vmid, changes);
-  await audit(db, { actor: actor.userid, ip, action: 'vm.config', target: String(vmid), result: 'ok', detail: { fields: Object.keys(changes).join(','), upid } });
+  await audit(db, {
+    actor: actor.userid,
+    ip,
+    action: 'vm.config',
+    target: String(vmid),
+    result: 'ok',
+    detail: { fields: Object.keys(changes).join(','), upid },
+  });
   return started(db, client, node, upid);
 }
 
-export async function resizeDisk(db: Db, actor: Actor, vmid: number, input: ResizeInput, ip: string): Promise<{ upid: string }> {
+export async function resizeDisk(
+  db: Db,
+  actor: Actor,
+  vmid: number,
+  input: ResizeInput,
+  ip: string,
+): Promise<{ upid: string }> {
   const node = await guestNode(db, vmid);
   const client = await clientFor(db, node, actor.userid);
   const { upid } = await client.resizeDisk(vmid, input);
-  await audit(db, { actor: actor.userid, ip, action: 'vm.resize', target: String(vmid), result: 'ok', detail: { slot: input.slot, sizeMiB: input.sizeMiB } });
+  await audit(db, {
+    actor: actor.userid,
+    ip,
+    action: 'vm.resize',
+    target: String(vmid),
+    result: 'ok',
+    detail: { slot: input.slot, sizeMiB: input.sizeMiB },
+  });
   return started(db, client, node, upid);
 }
 
-export async function deleteGuest(db: Db, actor: Actor, vmid: number, force: boolean, ip: string): Promise<{ upid: string }> {
+export async function deleteGuest(
+  db: Db,
+  actor: Actor,
+  vmid: number,
+  force: boolean,
+  ip: string,
+): Promise<{ upid: string }> {
   const node = await guestNode(db, vmid);
   const client = await clientFor(db, node, actor.userid);
   const { upid } = await client.deleteGuest(vmid, { force });
-  await audit(db, { actor: actor.userid, ip, action: 'vm.delete', target: String(vmid), result: 'ok', detail: { upid, force } });
+  await audit(db, {
+    actor: actor.userid,
+    ip,
+    action: 'vm.delete',
+    target: String(vmid),
+    result: 'ok',
+    detail: { upid, force },
+  });
   return started(db, client, node, upid);
 }

@@ -25,11 +25,19 @@ export async function createJoinToken(db: Db, actor: string, consoleUrl: string)
   await audit(db, { actor, action: 'node.join-token.create', target: id, result: 'ok' });
   const token = `${id}.${secret}`;
   const { fingerprint256 } = await ensureCertificate(env().dataDir, 'console');
-  return { token, expiresAt, command: joinCommand({ consoleUrl, joinToken: token, consoleFingerprint: fingerprint256 }) };
+  return {
+    token,
+    expiresAt,
+    command: joinCommand({ consoleUrl, joinToken: token, consoleFingerprint: fingerprint256 }),
+  };
 }
 
 function nameTaken(name: string): AppError {
-  return new AppError('CONFLICT', `a node named ${name} already exists: start the agent with another --name, or remove the old node first`, { field: 'name' });
+  return new AppError(
+    'CONFLICT',
+    `a node named ${name} already exists: start the agent with another --name, or remove the old node first`,
+    { field: 'name' },
+  );
 }
 
 /**
@@ -47,20 +55,35 @@ export async function joinNode(db: Db, body: unknown, client: { ip: string }): P
         if (row.usedAt === null && (await db.node.findUnique({ where: { name: nodeName }, select: { name: true } }))) {
           throw nameTaken(nodeName);
         }
-        const used = await db.joinToken.updateMany({ where: { id, usedAt: null }, data: { usedAt: new Date(), usedBy: nodeName } });
+        const used = await db.joinToken.updateMany({
+          where: { id, usedAt: null },
+          data: { usedAt: new Date(), usedBy: nodeName },
+        });
         return used.count === 1;
       },
       async persistNode(node) {
         if (await db.node.findUnique({ where: { name: node.name }, select: { name: true } })) {
           throw nameTaken(node.name);
         }
-        await db.node.create({ data: { name: node.name, url: node.url, fingerprint: node.fingerprint, tokenEnc: seal('node-token', node.token) } });
+        await db.node.create({
+          data: {
+            name: node.name,
+            url: node.url,
+            fingerprint: node.fingerprint,
+            tokenEnc: seal('node-token', node.token),
+          },
+        });
       },
     });
     await audit(db, { actor: `node:${res.name}`, ip: client.ip, action: 'node.join', target: res.name, result: 'ok' });
     return res;
   } catch (e) {
-    await audit(db, { actor: 'node:?', ip: client.ip, action: 'node.join', result: { error: e instanceof Error ? e.message : 'failed' } });
+    await audit(db, {
+      actor: 'node:?',
+      ip: client.ip,
+      action: 'node.join',
+      result: { error: e instanceof Error ? e.message : 'failed' },
+    });
     throw e;
   }
 }

@@ -24,7 +24,10 @@ export function isOnline(lastSeenAt: Date | null, now = Date.now()): boolean {
 
 /** Nodes the caller may audit, with their last reported facts. */
 export async function listNodes(db: Db, perms: Permissions): Promise<NodeRow[]> {
-  const nodes = await db.node.findMany({ orderBy: { name: 'asc' }, select: { name: true, url: true, lastSeenAt: true, facts: true } });
+  const nodes = await db.node.findMany({
+    orderBy: { name: 'asc' },
+    select: { name: true, url: true, lastSeenAt: true, facts: true },
+  });
   return nodes
     .filter((n) => perms.has('Sys.Audit', `/nodes/${n.name}`))
     .map((n) => ({
@@ -39,9 +42,15 @@ export async function listNodes(db: Db, perms: Permissions): Promise<NodeRow[]> 
 
 /** The typed agent client of a node, with its pinned certificate and its token. */
 export async function clientFor(db: Db, name: string, user = 'root@pam'): Promise<AgentClient> {
-  const node = await db.node.findUnique({ where: { name }, select: { name: true, url: true, fingerprint: true, tokenEnc: true } });
+  const node = await db.node.findUnique({
+    where: { name },
+    select: { name: true, url: true, fingerprint: true, tokenEnc: true },
+  });
   if (!node) throw new AppError('NOT_FOUND', `no such node: ${name}`);
-  return agentFor({ name: node.name, url: node.url, fingerprint: node.fingerprint, token: unseal('node-token', node.tokenEnc) }, { user });
+  return agentFor(
+    { name: node.name, url: node.url, fingerprint: node.fingerprint, token: unseal('node-token', node.tokenEnc) },
+    { user },
+  );
 }
 
 /**
@@ -62,7 +71,13 @@ export async function registerLocalNode(db: Db, agentDataDir: string, agentUrl: 
       await new Promise((r) => setTimeout(r, 1000));
     }
   }
-  const data = { url: agentUrl, fingerprint, tokenEnc: seal('node-token', token), lastSeenAt: new Date(), facts: status };
+  const data = {
+    url: agentUrl,
+    fingerprint,
+    tokenEnc: seal('node-token', token),
+    lastSeenAt: new Date(),
+    facts: status,
+  };
   await db.node.upsert({ where: { name: status.name }, create: { name: status.name, ...data }, update: data });
   return status.name;
 }

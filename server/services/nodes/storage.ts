@@ -22,6 +22,13 @@ export async function uploadIso(
 ): Promise<Volume> {
   const client = await clientFor(db, input.node, actor.userid);
   const { volume } = await client.uploadIso(input.storage, input.filename, input.body, input.size);
-  await audit(db, { actor: actor.userid, ip: input.ip, action: 'storage.upload', target: `${input.node}/${input.storage}/${input.filename}`, result: 'ok', detail: { size: input.size } });
+  await audit(db, {
+    actor: actor.userid,
+    ip: input.ip,
+    action: 'storage.upload',
+    target: `${input.node}/${input.storage}/${input.filename}`,
+    result: 'ok',
+    detail: { size: input.size },
+  });
   return volume;
 }

@@ -47,8 +47,15 @@ function guestRow(g: AgentGuest) {
  */
 export async function syncNode(db: Db, name: string): Promise<void> {
   const client = await clientFor(db, name);
-  const [status, { guests }, { tasks }] = await Promise.all([client.nodeStatus(), client.listGuests(), client.listTasks({ limit: 50 })]);
-  await db.node.update({ where: { name }, data: { lastSeenAt: new Date(), facts: status as unknown as Prisma.InputJsonValue } });
+  const [status, { guests }, { tasks }] = await Promise.all([
+    client.nodeStatus(),
+    client.listGuests(),
+    client.listTasks({ limit: 50 }),
+  ]);
+  await db.node.update({
+    where: { name },
+    data: { lastSeenAt: new Date(), facts: status as unknown as Prisma.InputJsonValue },
+  });
 
   const known = await db.guest.findMany({
     where: { nodeName: name },
@@ -59,7 +66,11 @@ export async function syncNode(db: Db, name: string): Promise<void> {
     const row = guestRow(g);
     const old = byVmid.get(g.vmid);
     if (!old) {
-      await db.guest.upsert({ where: { vmid: g.vmid }, create: { vmid: g.vmid, nodeName: name, ...row }, update: { nodeName: name, ...row } });
+      await db.guest.upsert({
+        where: { vmid: g.vmid },
+        create: { vmid: g.vmid, nodeName: name, ...row },
+        update: { nodeName: name, ...row },
+      });
       continue;
     }
     const changed =
@@ -68,11 +79,14 @@ export async function syncNode(db: Db, name: string): Promise<void> {
       old.lock !== row.lock ||
       JSON.stringify(old.config) !== JSON.stringify(row.config) ||
       JSON.stringify(old.pending ?? null) !== JSON.stringify(row.pending ?? null);
-    if (changed) await db.guest.update({ where: { vmid: g.vmid }, data: { ...row, pending: row.pending ?? Prisma.DbNull } });
+    if (changed)
+      await db.guest.update({ where: { vmid: g.vmid }, data: { ...row, pending: row.pending ?? Prisma.DbNull } });
   }
   const listed = new Set(guests.map((g) => g.vmid));
   const gone = known
-    .filter((g) => !listed.has(g.vmid) && !(g.lock === 'create' && Date.now() - g.createdAt.getTime() <= CREATE_GRACE_MS))
+    .filter(
+      (g) => !listed.has(g.vmid) && !(g.lock === 'create' && Date.now() - g.createdAt.getTime() <= CREATE_GRACE_MS),
+    )
     .map((g) => g.vmid);
   if (gone.length > 0) await db.guest.deleteMany({ where: { nodeName: name, vmid: { in: gone } } });
   await recordTasks(db, tasks);

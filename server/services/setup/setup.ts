@@ -45,9 +45,18 @@ export async function completeSetup(db: Db, input: SetupInput, client: { ip: str
         update: {},
       });
       await tx.user.create({
-        data: { id: userid, name: input.username, realmId: 'local', passwordHash, email: input.email, comment: 'first administrator' },
+        data: {
+          id: userid,
+          name: input.username,
+          realmId: 'local',
+          passwordHash,
+          email: input.email,
+          comment: 'first administrator',
+        },
       });
-      await tx.aclEntry.create({ data: { path: '/', ugidType: 'user', ugid: userid, roleId: 'Administrator', propagate: true } });
+      await tx.aclEntry.create({
+        data: { path: '/', ugidType: 'user', ugid: userid, roleId: 'Administrator', propagate: true },
+      });
     });
   } catch (e) {
     // A concurrent setup won the singleton cluster row.

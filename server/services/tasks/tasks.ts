@@ -21,7 +21,16 @@ export async function recentTasks(db: Db, perms: Permissions, userid: string, li
     where: perms.has('Sys.Audit', '/') ? {} : { userId: userid },
     orderBy: { startedAt: 'desc' },
     take: limit,
-    select: { upid: true, node: true, type: true, target: true, userId: true, startedAt: true, endedAt: true, status: true },
+    select: {
+      upid: true,
+      node: true,
+      type: true,
+      target: true,
+      userId: true,
+      startedAt: true,
+      endedAt: true,
+      status: true,
+    },
   });
 }
 
@@ -31,13 +40,25 @@ export async function taskLog(
   perms: Permissions,
   userid: string,
   input: { upid: string; start: number },
-): Promise<{ status: string; endedAt: Date | null; lines: { n: number; t: string }[]; total: number; running: boolean }> {
-  const task = await db.task.findUnique({ where: { upid: input.upid }, select: { node: true, userId: true, status: true, endedAt: true } });
+): Promise<{
+  status: string;
+  endedAt: Date | null;
+  lines: { n: number; t: string }[];
+  total: number;
+  running: boolean;
+}> {
+  const task = await db.task.findUnique({
+    where: { upid: input.upid },
+    select: { node: true, userId: true, status: true, endedAt: true },
+  });
   if (!task || (task.userId !== userid && !perms.has('Sys.Audit', `/nodes/${task.node}`))) {
     throw new AppError('NOT_FOUND', 'no such task');
   }
   const client = await clientFor(db, task.node, userid);
-  const [log, status] = await Promise.all([client.taskLog(input.upid, { start: input.start }), client.taskStatus(input.upid)]);
+  const [log, status] = await Promise.all([
+    client.taskLog(input.upid, { start: input.start }),
+    client.taskStatus(input.upid),
+  ]);
   await recordTasks(db, [status]);
   return {
     status: status.status === 'running' ? 'running' : (status.exitStatus ?? 'unknown'),

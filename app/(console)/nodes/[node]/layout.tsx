@@ -2,7 +2,13 @@ import { notFound } from 'next/navigation';
 import type { ReactNode } from 'react';
 import { ContentTabs } from '@/components/shell/content-tabs';
 
-export default async function NodeLayout({ children, params }: { children: ReactNode; params: Promise<{ node: string }> }) {
+export default async function NodeLayout({
+  children,
+  params,
+}: {
+  children: ReactNode;
+  params: Promise<{ node: string }>;
+}) {
   const { node } = await params;
   if (!/^[a-zA-Z0-9-]{1,63}$/.test(node)) notFound();
   return (

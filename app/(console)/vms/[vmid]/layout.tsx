@@ -3,7 +3,13 @@ import type { ReactNode } from 'react';
 import { ContentTabs } from '@/components/shell/content-tabs';
 import { VmActions } from '@/components/vm/vm-actions';
 
-export default async function VmLayout({ children, params }: { children: ReactNode; params: Promise<{ vmid: string }> }) {
+export default async function VmLayout({
+  children,
+  params,
+}: {
+  children: ReactNode;
+  params: Promise<{ vmid: string }>;
+}) {
   const { vmid } = await params;
   if (!/^\d{3,9}$/.test(vmid)) notFound();
   return (

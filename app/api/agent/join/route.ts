@@ -16,9 +16,15 @@ export async function POST(req: Request): Promise<Response> {
   } catch (e) {
     // The agent's joinConsole reads the agent contract's error body (ZAgentErrorBody) to show the reason.
     if (isAppError(e)) {
-      return Response.json({ error: { code: e.code, message: e.message, field: e.field } }, { status: httpStatusOf(e.code) });
+      return Response.json(
+        { error: { code: e.code, message: e.message, field: e.field } },
+        { status: httpStatusOf(e.code) },
+      );
     }
     console.error('node join failed:', e);
-    return Response.json({ error: { code: 'INTERNAL', message: 'internal error; see the console log' } }, { status: 500 });
+    return Response.json(
+      { error: { code: 'INTERNAL', message: 'internal error; see the console log' } },
+      { status: 500 },
+    );
   }
 }

@@ -29,10 +29,14 @@ export async function POST(req: Request, { params }: Params): Promise<Response> 
   }
   const perms = await loadPermissions(ctx.db, ctx.actor);
   if (!perms.has('Datastore.AllocateTemplate', `/storage/${storage}`)) {
-    return fail(403, `permission check failed: ${ctx.actor.userid} lacks Datastore.AllocateTemplate on /storage/${storage}`);
+    return fail(
+      403,
+      `permission check failed: ${ctx.actor.userid} lacks Datastore.AllocateTemplate on /storage/${storage}`,
+    );
   }
   const size = Number(req.headers.get('content-length'));
-  if (!Number.isSafeInteger(size) || size <= 0 || !req.body) return fail(411, 'the upload needs a Content-Length and a body');
+  if (!Number.isSafeInteger(size) || size <= 0 || !req.body)
+    return fail(411, 'the upload needs a Content-Length and a body');
   try {
     const volume = await uploadIso(ctx.db, ctx.actor, {
       node,
