@@ -6,6 +6,7 @@ import { Button } from '@/components/ui/button';
 import { TextField } from '@/components/ui/field';
 import { Section } from '@/components/ui/section';
 import { useTRPC } from '@/components/trpc';
+import { DiskResize } from './disk-resize';
 
 /** The Hardware tab: the configuration, pending changes beside it, and CPU/memory editing. */
 export function VmHardware({ vmid }: { vmid: number }) {
@@ -71,6 +72,7 @@ export function VmHardware({ vmid }: { vmid: number }) {
           </Button>
         </form>
       )}
+      {can.disk && <DiskResize vmid={vmid} slots={c.disks.map((d) => d.slot)} running={vm.data.status !== 'stopped'} />}
       <table className="w-full max-w-3xl text-left text-sm">
         <tbody>
           {rows.map(([label, value, pend]) => (

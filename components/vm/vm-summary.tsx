@@ -23,6 +23,14 @@ export function VmSummary({ vmid }: { vmid: number }) {
             </span>
           )}
         </dd>
+        {g.status === 'stopped' && g.reason && (
+          <>
+            <dt className="text-slate-500">Stopped because</dt>
+            <dd className="text-red-700 dark:text-red-400" data-testid="vm-stop-reason">
+              {g.reason}
+            </dd>
+          </>
+        )}
         <dt className="text-slate-500">Name</dt>
         <dd>{g.name}</dd>
         <dt className="text-slate-500">Node</dt>

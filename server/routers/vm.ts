@@ -18,11 +18,18 @@ const ZGuestRow = z.object({
   node: z.string(),
   name: z.string(),
   status: z.string(),
+  reason: z.string().nullable(),
   lock: z.string().nullable(),
   config: ZGuestConfig.or(z.object({})),
   pending: z.record(z.string(), z.unknown()).nullable(),
   nodeOnline: z.boolean(),
-  can: z.object({ powerMgmt: z.boolean(), config: z.boolean(), allocate: z.boolean(), console: z.boolean() }),
+  can: z.object({
+    powerMgmt: z.boolean(),
+    config: z.boolean(),
+    disk: z.boolean(),
+    allocate: z.boolean(),
+    console: z.boolean(),
+  }),
 });
 const ZTaskRef = z.object({ upid: z.string() });
 const ZVmidInput = z.object({ vmid: ZVmid });

@@ -20,11 +20,13 @@ export type GuestRow = {
   node: string;
   name: string;
   status: string;
+  /** Why the guest stopped, when its QEMU died (from its log). */
+  reason: string | null;
   lock: string | null;
   config: GuestConfig;
   pending: PendingChanges | null;
   nodeOnline: boolean;
-  can: { powerMgmt: boolean; config: boolean; allocate: boolean; console: boolean };
+  can: { powerMgmt: boolean; config: boolean; disk: boolean; allocate: boolean; console: boolean };
 };
 
 const SELECT = {
@@ -32,6 +34,7 @@ const SELECT = {
   nodeName: true,
   name: true,
   status: true,
+  reason: true,
   lock: true,
   config: true,
   pending: true,
@@ -43,6 +46,7 @@ type Selected = {
   nodeName: string;
   name: string;
   status: string;
+  reason: string | null;
   lock: string | null;
   config: unknown;
   pending: unknown;
@@ -58,6 +62,7 @@ function toRow(g: Selected, perms: Permissions): GuestRow {
     name: g.name,
     // A guest on a node that stopped answering has an unknown state, not its last one.
     status: online ? g.status : 'unknown',
+    reason: g.reason,
     lock: g.lock,
     config: g.config as GuestConfig,
     pending: (g.pending as PendingChanges | null) ?? null,
@@ -72,6 +77,7 @@ function toRow(g: Selected, perms: Permissions): GuestRow {
         'VM.Config.Network',
         'VM.Config.CDROM',
       ].some((p) => perms.has(p as 'VM.Config.CPU', path)),
+      disk: perms.has('VM.Config.Disk', path),
       allocate: perms.has('VM.Allocate', path),
       console: perms.has('VM.Console', path),
     },

@@ -35,6 +35,7 @@ function guestRow(g: AgentGuest) {
     config: g.config as Prisma.InputJsonValue,
     pending: (g.pending ?? undefined) as Prisma.InputJsonValue | undefined,
     status: g.runtime.state,
+    reason: g.runtime.reason,
     lock: g.lock,
   };
 }
@@ -59,7 +60,16 @@ export async function syncNode(db: Db, name: string): Promise<void> {
 
   const known = await db.guest.findMany({
     where: { nodeName: name },
-    select: { vmid: true, name: true, status: true, lock: true, config: true, pending: true, createdAt: true },
+    select: {
+      vmid: true,
+      name: true,
+      status: true,
+      reason: true,
+      lock: true,
+      config: true,
+      pending: true,
+      createdAt: true,
+    },
   });
   const byVmid = new Map(known.map((g) => [g.vmid, g]));
   for (const g of guests) {
@@ -76,6 +86,7 @@ export async function syncNode(db: Db, name: string): Promise<void> {
     const changed =
       old.name !== row.name ||
       old.status !== row.status ||
+      old.reason !== row.reason ||
       old.lock !== row.lock ||
       JSON.stringify(old.config) !== JSON.stringify(row.config) ||
       JSON.stringify(old.pending ?? null) !== JSON.stringify(row.pending ?? null);
