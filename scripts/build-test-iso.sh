@@ -145,8 +145,9 @@ done
 
 # struct input_event on x86_64: 16 bytes timeval, u16 type, u16 code, s32 value.
 # EV_KEY is 1, KEY_POWER is 116.
+# Reads fd 3, opened by the caller before READY is printed: evdev delivers events
+# only to open readers, so a power-button press right after READY is not lost.
 watch_power_button() {
-  exec 3<"$1"
   while :; do
     set -- $(dd bs=24 count=1 <&3 2>/dev/null | od -An -v -tu2)
     [ $# -ge 12 ] || continue
@@ -166,7 +167,8 @@ else
     [ -e "$ev/device/name" ] || continue
     case "$(cat "$ev/device/name")" in
       "Power Button")
-        watch_power_button "/dev/input/${ev##*/}" &
+        exec 3<"/dev/input/${ev##*/}"
+        watch_power_button &
         found=1
         ;;
     esac
