@@ -139,6 +139,8 @@ test('API tokens: created in the UI, accepted as PVEAPIToken headers, privilege 
     await form.getByLabel('Token name').fill(name);
     if (!privsep) await form.getByLabel('Privilege separation').uncheck();
     await form.getByRole('button', { name: 'Add' }).click();
+    // Wait for this token's secret, not the previous one's.
+    await expect(page.getByText(`Token ${ADMIN.userid}!${name} created`)).toBeVisible();
     await expect(page.getByTestId('token-secret')).toHaveText(/^[0-9a-f-]{36}$/);
     secrets[name] = (await page.getByTestId('token-secret').textContent()) ?? '';
     await expect(page.getByRole('table', { name: 'API tokens' })).toContainText(`${ADMIN.userid}!${name}`);

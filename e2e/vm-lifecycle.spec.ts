@@ -62,6 +62,7 @@ test('create a VM with the wizard, start it, see it running, stop it, delete it'
 
   await page.getByRole('button', { name: 'Start', exact: true }).click();
   await expect(page.getByTestId('vm-status')).toHaveText('running', { timeout: 60_000 });
+  await expect(tree.getByRole('treeitem', { name: `${vmid} (${name}), running` })).toBeVisible({ timeout: 20_000 });
   const tasks = page.getByRole('region', { name: 'Tasks' });
   await expect(tasks.getByRole('row', { name: `Task qmstart ${vmid}: OK` })).toBeVisible({ timeout: 20_000 });
 

@@ -49,7 +49,19 @@ export function TokensPanel() {
   const error = tokens.error ?? remove.error;
 
   return (
-    <Section title="API Tokens" actions={<Button onClick={() => setAdding(true)}>Add token</Button>}>
+    <Section
+      title="API Tokens"
+      actions={
+        <Button
+          onClick={() => {
+            setCreated(null);
+            setAdding(true);
+          }}
+        >
+          Add token
+        </Button>
+      }
+    >
       <SelectField label="Tokens of" value={userid} onChange={(e) => setChosen(e.target.value)} className="max-w-xs">
         {(users.data ?? []).map((u) => (
           <option key={u.userid} value={u.userid}>

@@ -1,15 +1,8 @@
 'use client';
 import { useQuery } from '@tanstack/react-query';
-import { formatBytes } from '@/components/ui/format';
+import { formatBytes, formatUptime } from '@/components/ui/format';
 import { Section } from '@/components/ui/section';
 import { useTRPC } from '@/components/trpc';
-
-function uptime(seconds: number): string {
-  const d = Math.floor(seconds / 86400);
-  const h = Math.floor((seconds % 86400) / 3600);
-  const m = Math.floor((seconds % 3600) / 60);
-  return `${d > 0 ? `${d}d ` : ''}${h}h ${m}m`;
-}
 
 export function NodeSummary({ node }: { node: string }) {
   const trpc = useTRPC();
@@ -37,7 +30,7 @@ export function NodeSummary({ node }: { node: string }) {
               {formatBytes(f.memory.totalBytes - f.memory.freeBytes)} of {formatBytes(f.memory.totalBytes)} used
             </dd>
             <dt className="text-slate-500">Uptime</dt>
-            <dd>{uptime(f.uptimeSeconds)}</dd>
+            <dd>{formatUptime(f.uptimeSeconds)}</dd>
             <dt className="text-slate-500">Kernel</dt>
             <dd>{f.kernel}</dd>
             <dt className="text-slate-500">QEMU</dt>

@@ -11,12 +11,15 @@ function Item({
   icon,
   level,
   active,
+  status,
 }: {
   href: string;
   label: string;
   icon: string;
   level: number;
   active: boolean;
+  /** Read out after the label ("100 (web), running"). */
+  status?: string;
 }) {
   return (
     <li role="treeitem" aria-level={level} aria-selected={active}>
@@ -28,12 +31,17 @@ function Item({
         )}
         style={{ paddingLeft: `${level * 0.75}rem` }}
       >
-        <span aria-hidden>{icon}</span>
+        <span aria-hidden className={cn(status === 'running' || status === 'online' ? 'text-emerald-500' : undefined)}>
+          {icon}
+        </span>
         {label}
+        {status && <span className="sr-only">, {status}</span>}
       </Link>
     </li>
   );
 }
+
+const GUEST_ICON: Record<string, string> = { running: '▶', paused: '❚❚', stopped: '■' };
 
 /** Datacenter → nodes → guests, as the caller may see them. */
 export function ResourceTree() {
@@ -58,6 +66,7 @@ export function ResourceTree() {
               href={`/nodes/${node.name}`}
               label={node.name}
               icon={node.status === 'online' ? '●' : '○'}
+              status={node.status}
               level={2}
               active={pathname === `/nodes/${node.name}`}
             />
@@ -66,7 +75,8 @@ export function ResourceTree() {
                 key={g.vmid}
                 href={`/vms/${g.vmid}`}
                 label={`${g.vmid} (${g.name})`}
-                icon="▢"
+                icon={GUEST_ICON[g.status] ?? '?'}
+                status={g.status}
                 level={3}
                 active={pathname === `/vms/${g.vmid}`}
               />

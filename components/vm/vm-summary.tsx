@@ -1,5 +1,6 @@
 'use client';
 import { useQuery } from '@tanstack/react-query';
+import { formatUptime } from '@/components/ui/format';
 import { Section } from '@/components/ui/section';
 import { useTRPC } from '@/components/trpc';
 import { VmStatusBadge } from './vm-status';
@@ -29,6 +30,12 @@ export function VmSummary({ vmid }: { vmid: number }) {
             <dd className="text-red-700 dark:text-red-400" data-testid="vm-stop-reason">
               {g.reason}
             </dd>
+          </>
+        )}
+        {g.startedAt && (
+          <>
+            <dt className="text-slate-500">Uptime</dt>
+            <dd>{formatUptime((vm.dataUpdatedAt - g.startedAt.getTime()) / 1000)}</dd>
           </>
         )}
         <dt className="text-slate-500">Name</dt>

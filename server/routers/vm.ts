@@ -19,6 +19,7 @@ const ZGuestRow = z.object({
   name: z.string(),
   status: z.string(),
   reason: z.string().nullable(),
+  startedAt: z.date().nullable(),
   lock: z.string().nullable(),
   config: ZGuestConfig.or(z.object({})),
   pending: z.record(z.string(), z.unknown()).nullable(),

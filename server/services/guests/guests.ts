@@ -22,6 +22,8 @@ export type GuestRow = {
   status: string;
   /** Why the guest stopped, when its QEMU died (from its log). */
   reason: string | null;
+  /** When the running guest started; null when stopped. */
+  startedAt: Date | null;
   lock: string | null;
   config: GuestConfig;
   pending: PendingChanges | null;
@@ -35,6 +37,7 @@ const SELECT = {
   name: true,
   status: true,
   reason: true,
+  startedAt: true,
   lock: true,
   config: true,
   pending: true,
@@ -47,6 +50,7 @@ type Selected = {
   name: string;
   status: string;
   reason: string | null;
+  startedAt: Date | null;
   lock: string | null;
   config: unknown;
   pending: unknown;
@@ -63,6 +67,7 @@ function toRow(g: Selected, perms: Permissions): GuestRow {
     // A guest on a node that stopped answering has an unknown state, not its last one.
     status: online ? g.status : 'unknown',
     reason: g.reason,
+    startedAt: online ? g.startedAt : null,
     lock: g.lock,
     config: g.config as GuestConfig,
     pending: (g.pending as PendingChanges | null) ?? null,

@@ -29,8 +29,13 @@ export async function recordTasks(db: Db, tasks: TaskStatus[]): Promise<void> {
   }
 }
 
-function guestRow(g: AgentGuest) {
+// Uptimes are read a moment apart; a start time that moved less than this is the same start.
+const START_JITTER_MS = 5_000;
+
+function guestRow(g: AgentGuest, now: number) {
+  const up = g.runtime.state !== 'stopped' ? g.runtime.uptimeSeconds : null;
   return {
+    startedAt: up === null ? null : new Date(now - up * 1000),
     name: g.name,
     config: g.config as Prisma.InputJsonValue,
     pending: (g.pending ?? undefined) as Prisma.InputJsonValue | undefined,
@@ -65,6 +70,7 @@ export async function syncNode(db: Db, name: string): Promise<void> {
       name: true,
       status: true,
       reason: true,
+      startedAt: true,
       lock: true,
       config: true,
       pending: true,
@@ -73,7 +79,7 @@ export async function syncNode(db: Db, name: string): Promise<void> {
   });
   const byVmid = new Map(known.map((g) => [g.vmid, g]));
   for (const g of guests) {
-    const row = guestRow(g);
+    const row = guestRow(g, Date.now());
     const old = byVmid.get(g.vmid);
     if (!old) {
       await db.guest.upsert({
@@ -87,6 +93,8 @@ export async function syncNode(db: Db, name: string): Promise<void> {
       old.name !== row.name ||
       old.status !== row.status ||
       old.reason !== row.reason ||
+      (old.startedAt === null) !== (row.startedAt === null) ||
+      Math.abs((old.startedAt?.getTime() ?? 0) - (row.startedAt?.getTime() ?? 0)) > START_JITTER_MS ||
       old.lock !== row.lock ||
       JSON.stringify(old.config) !== JSON.stringify(row.config) ||
       JSON.stringify(old.pending ?? null) !== JSON.stringify(row.pending ?? null);

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Guest" ADD COLUMN     "startedAt" TIMESTAMP(3);
