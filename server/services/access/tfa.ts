@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import QRCode from 'qrcode';
 import { z } from 'zod';
 import { sameHex, seal, sha256Hex, unseal } from '@/server/access/crypto';
 import { verifyPassword } from '@/server/access/password';
@@ -77,7 +78,7 @@ export async function enrolTotp(
   db: Db,
   by: By,
   input: z.infer<typeof ZTotpEnrol>,
-): Promise<{ id: string; uri: string; secret: string }> {
+): Promise<{ id: string; uri: string; secret: string; qrDataUrl: string }> {
   return audited(db, by, 'tfa.totp.enrol', input.userid, async () => {
     const secret = newTotpSecret();
     const id = randomUUID();
@@ -95,7 +96,9 @@ export async function enrolTotp(
         data: { id, userId: input.userid, type: 'totp', description: input.description, secret: seal('totp', secret) },
       });
     });
-    return { id, uri: totpUri(secret, input.userid, issuer), secret };
+    const uri = totpUri(secret, input.userid, issuer);
+    // The QR code is made here, not in the browser, so the secret is never handed to a third-party script.
+    return { id, uri, secret, qrDataUrl: await QRCode.toDataURL(uri, { margin: 1, width: 220 }) };
   });
 }
 

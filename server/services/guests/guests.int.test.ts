@@ -174,7 +174,7 @@ describe('a VM through the console, on a real agent and real QEMU', () => {
       lock: null,
       pending: null,
       nodeOnline: true,
-      can: { powerMgmt: true, config: true, allocate: true, console: true },
+      can: { powerMgmt: true, config: true, disk: true, allocate: true, console: true },
     });
     expect(g.config).toMatchObject({ memoryMiB: 160, cdrom: { volume: `local:iso/${ISO}` }, boot: ['ide2', 'scsi0'] });
     const disks = 'disks' in g.config ? g.config.disks : [];
@@ -302,7 +302,7 @@ describe('a VM through the console, on a real agent and real QEMU', () => {
 
     const listed = await bob.vm.list({});
     expect(listed.map((g) => g.vmid)).toEqual([vmid]);
-    expect(listed[0]!.can).toEqual({ powerMgmt: true, config: true, allocate: false, console: true });
+    expect(listed[0]!.can).toEqual({ powerMgmt: true, config: true, disk: false, allocate: false, console: true });
 
     const { upid } = await bob.vm.action({ vmid, action: 'start' });
     expect(upid).toContain(':bob@local:');
