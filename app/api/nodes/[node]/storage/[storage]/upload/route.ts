@@ -18,8 +18,10 @@ function fail(status: number, error: string, field?: string): Response {
  * /storage/{storage}; the file name and size are validated before any byte moves.
  */
 export async function POST(req: Request, { params }: Params): Promise<Response> {
-  const ctx = await createHttpContext(req);
-  if (!ctx.actor) return fail(401, 'not signed in: sign in first');
+  // A bad API token header makes the context refuse the request outright.
+  const ctx = await createHttpContext(req).catch(() => null);
+  if (!ctx?.actor)
+    return fail(401, ctx ? 'not signed in: sign in first' : 'authentication failure: invalid or expired API token');
   const { node, storage } = await params;
   const filename = new URL(req.url).searchParams.get('filename') ?? '';
   if (!ZNodeName.safeParse(node).success) return fail(400, 'node: invalid', 'node');
