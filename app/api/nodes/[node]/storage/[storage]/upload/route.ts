@@ -1,3 +1,4 @@
+import { TRPCError } from '@trpc/server';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { ZNodeName, ZStorageId, ZVolumeName } from '@/agent/contract/common';
@@ -19,7 +20,10 @@ function fail(status: number, error: string, field?: string): Response {
  */
 export async function POST(req: Request, { params }: Params): Promise<Response> {
   // A bad API token header makes the context refuse the request outright.
-  const ctx = await createHttpContext(req).catch(() => null);
+  const ctx = await createHttpContext(req).catch((e: unknown) => {
+    if (e instanceof TRPCError && e.code === 'UNAUTHORIZED') return null;
+    throw e;
+  });
   if (!ctx?.actor)
     return fail(401, ctx ? 'not signed in: sign in first' : 'authentication failure: invalid or expired API token');
   const { node, storage } = await params;
