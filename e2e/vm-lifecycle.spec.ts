@@ -40,6 +40,8 @@ test('create a VM with the wizard, start it, see it running, stop it, delete it'
   await page.getByRole('button', { name: 'Create VM' }).click();
   const wizard = page.getByRole('dialog', { name: 'Create: Virtual Machine' });
   await wizard.getByLabel('Name').fill(name);
+  // The wizard suggests the next free id once it has asked the console.
+  await expect(wizard.getByLabel('VM ID')).toHaveValue(/^\d{3,}$/);
   const vmid = await wizard.getByLabel('VM ID').inputValue();
   expect(Number(vmid)).toBeGreaterThanOrEqual(100);
   await wizard.getByRole('button', { name: 'Next' }).click();

@@ -25,6 +25,7 @@ function Item({
     <li role="treeitem" aria-level={level} aria-selected={active}>
       <Link
         href={href}
+        aria-label={status ? `${label}, ${status}` : undefined}
         className={cn(
           'flex items-center gap-1.5 rounded px-2 py-1 text-sm',
           active ? 'bg-brand-600 text-white' : 'hover:bg-slate-100 dark:hover:bg-slate-800',
@@ -35,7 +36,6 @@ function Item({
           {icon}
         </span>
         {label}
-        {status && <span className="sr-only">, {status}</span>}
       </Link>
     </li>
   );
