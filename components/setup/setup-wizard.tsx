@@ -96,9 +96,7 @@ export function SetupWizard() {
                 {facts.data.kvmUsable
                   ? 'usable: guests run with hardware acceleration'
                   : facts.data.kvmDevice
-                    ? facts.data.kvmUsable === null
-                      ? '/dev/kvm present (not probed yet)'
-                      : '/dev/kvm present but not usable: guests run under TCG emulation (slow)'
+                    ? '/dev/kvm present but not usable: guests run under TCG emulation (slow)'
                     : 'not available: guests run under TCG emulation (slow)'}
               </dd>
             </dl>

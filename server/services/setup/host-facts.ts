@@ -2,6 +2,7 @@ import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import os from 'node:os';
 import { z } from 'zod';
+import { kvmUsable } from '@/agent/drivers/qemu/kvm';
 
 export const ZHostFacts = z.object({
   hostname: z.string(),
@@ -11,13 +12,17 @@ export const ZHostFacts = z.object({
   kernel: z.string(),
   /** /dev/kvm can be opened for reading and writing. */
   kvmDevice: z.boolean(),
-  /** A short KVM probe succeeded (null: not probed on this host). */
-  kvmUsable: z.boolean().nullable(),
+  /** A short KVM probe succeeded: guests get hardware acceleration. */
+  kvmUsable: z.boolean(),
 });
 export type HostFacts = z.infer<typeof ZHostFacts>;
 
-/** Facts about the host the console runs on, shown by the first-run wizard. */
-export async function hostFacts(probeKvm?: () => Promise<boolean>): Promise<HostFacts> {
+/**
+ * Facts about the host the console runs on, shown by the first-run wizard (the
+ * first run is on the host that becomes the first node). KVM is judged by the
+ * agent's short probe: /dev/kvm existing does not mean guests run well on it.
+ */
+export async function hostFacts(): Promise<HostFacts> {
   const kvmDevice = await access('/dev/kvm', constants.R_OK | constants.W_OK).then(
     () => true,
     () => false,
@@ -29,6 +34,6 @@ export async function hostFacts(probeKvm?: () => Promise<boolean>): Promise<Host
     memoryBytes: os.totalmem(),
     kernel: `${os.type()} ${os.release()}`,
     kvmDevice,
-    kvmUsable: kvmDevice && probeKvm ? await probeKvm() : kvmDevice ? null : false,
+    kvmUsable: kvmDevice ? (await kvmUsable()).usable : false,
   };
 }
