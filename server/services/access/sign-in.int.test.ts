@@ -35,9 +35,10 @@ describe.each<TestDbKind>(['pglite', 'postgres'])('setup and sign-in on %s', (ki
     expect(await callerFor(t.db, null).setup.status()).toEqual({ needed: true });
     const results = await Promise.allSettled([
       completeSetup(t.db, ADMIN, client),
-      completeSetup(t.db, { ...ADMIN, username: 'other' }, client),
+      completeSetup(t.db, ADMIN, { ip: '10.1.1.2' }),
     ]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(results.find((r) => r.status === 'rejected')).toMatchObject({ reason: { code: 'CONFLICT' } });
     expect(await t.db.user.count()).toBe(1);
     expect(await codeOf(completeSetup(t.db, { ...ADMIN, username: 'mallory' }, client))).toBe('CONFLICT');
     expect(await t.db.user.findMany({ select: { id: true } })).toHaveLength(1);
