@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentFor, type AgentClient } from '../../server/agent-client/client';
 import { pinnedRequest } from '../../server/agent-client/pinned-https';
 import { AppError } from '../../server/errors';
+import { agentRoutes } from '../contract/routes';
 import { parseUpid } from '../contract/tasks';
 import { buildTestImage, SerialReader, type TestImage } from '../drivers/qemu/test-helpers';
 import { isAlive, readPidFile } from '../drivers/qemu/proc';
@@ -91,6 +92,24 @@ describe('authentication', () => {
     expect(await files(path.join(dataDir, 'guests'))).toEqual([]);
     expect(await files(path.join(dataDir, 'storage/local/images'))).toEqual([]);
     expect((await readdir(path.join(dataDir, 'run'))).filter((f) => f.endsWith('.pid'))).toEqual([]);
+  });
+
+  it('every route of the contract refuses a request without the node token', async () => {
+    const sample: Record<string, string> = {
+      vmid: '4999',
+      action: 'start',
+      storage: 'local',
+      volid: 'local:iso/x.iso',
+      filename: 'x.iso',
+      upid: 'UPID:n:00000001:00000001:00000001:qmstart:4999:root@pam:',
+    };
+    const routes = Object.entries(agentRoutes);
+    expect(routes.length).toBeGreaterThanOrEqual(15);
+    for (const [name, def] of routes) {
+      const url = `${agent.url}${def.path.replace(/:(\w+)/g, (_, k: string) => encodeURIComponent(sample[k] ?? 'x'))}`;
+      const res = await pinnedRequest({ url, method: def.method, headers: {}, fingerprint, timeoutMs: 10_000 });
+      expect(res.status, `${name}: ${def.method} ${def.path}`).toBe(401);
+    }
   });
 
   it('refuses everything before the agent has joined', async () => {
