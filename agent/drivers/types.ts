@@ -169,4 +169,10 @@ export type GuestDriver = {
    * with `qmpStatus` null and the failure as `reason`, not left out.
    */
   recover(): Promise<GuestStatus[]>;
+
+  /**
+   * Removes what the driver kept for a deleted, stopped guest (its log, its
+   * UEFI variable store), so that a new guest with the same vmid starts clean.
+   */
+  forget(vmid: number): Promise<void>;
 };

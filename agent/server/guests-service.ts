@@ -349,6 +349,7 @@ export class GuestsService {
         }
       }
       await this.d.store.remove(vmid);
+      await this.d.driver.forget(vmid);
       ctx.log(`guest ${vmid} deleted`);
     });
   }

@@ -310,6 +310,11 @@ describe('QEMU dying, failing to start, rebooting', () => {
     const files = blocks.map((b) => b.inserted?.file);
     expect(files).toContain(driver.paths(105).efivars);
     expect(files.some((f) => f?.includes('OVMF_CODE'))).toBe(true);
+    await expect(driver.forget(105)).rejects.toMatchObject({ code: 'ALREADY_RUNNING' });
     await driver.stop(105);
+    // Deleting the guest removes its variable store: a new guest 105 starts with clean UEFI variables.
+    await driver.forget(105);
+    expect(existsSync(driver.paths(105).efivars)).toBe(false);
+    expect(existsSync(driver.paths(105).log)).toBe(false);
   });
 });

@@ -213,6 +213,14 @@ export class QemuDriver implements GuestDriver {
     await this.liveCommand(vmid, 'cont');
   }
 
+  async forget(vmid: number): Promise<void> {
+    const p = this.paths(vmid);
+    if ((await this.status(vmid)).state !== 'stopped') {
+      throw new DriverError('ALREADY_RUNNING', `guest ${vmid} is running; stop it before removing its files`);
+    }
+    await Promise.all([p.log, p.efivars, p.pid].map((f) => rm(f, { force: true })));
+  }
+
   async recover(): Promise<GuestStatus[]> {
     let names: string[];
     try {

@@ -150,6 +150,11 @@ export class SimDriver implements GuestDriver {
     return [...this.state.guests.keys()].map((vmid) => this.statusOf(vmid));
   }
 
+  async forget(vmid: number): Promise<void> {
+    this.state.guests.delete(vmid);
+    this.state.stoppedReasons.delete(vmid);
+  }
+
   /** Simulates the guest's process dying (crash tests of the control plane). */
   crash(vmid: number, reason = 'simulated crash'): void {
     this.state.guests.delete(vmid);
