@@ -21,10 +21,20 @@ function taskRow(t: TaskStatus) {
   };
 }
 
-/** Records (or refreshes) tasks as their agent reported them. */
+/**
+ * Records tasks as their agent reported them. Only new tasks and tasks whose
+ * status changed are written: every heartbeat reports the last 50 of each node.
+ */
 export async function recordTasks(db: Db, tasks: TaskStatus[]): Promise<void> {
+  if (tasks.length === 0) return;
+  const known = await db.task.findMany({
+    where: { upid: { in: tasks.map((t) => t.upid) } },
+    select: { upid: true, status: true },
+  });
+  const status = new Map(known.map((k) => [k.upid, k.status]));
   for (const t of tasks) {
     const row = taskRow(t);
+    if (status.get(t.upid) === row.status) continue;
     await db.task.upsert({ where: { upid: t.upid }, create: { upid: t.upid, ...row }, update: row });
   }
 }
