@@ -7,7 +7,7 @@ import { QemuDriver } from './driver';
 import { isAlive, readPidFile } from './proc';
 import { QmpClient } from './qmp';
 import { buildTestImage, SerialReader, tempRunDir, type TestImage } from './test-helpers';
-import { createVolume } from './volumes';
+import { createImage } from '../../storage/qemu-img';
 
 const READY = /HORCRUX-TEST-GUEST READY/;
 const BOOT_BUDGET_MS = 90_000;
@@ -56,7 +56,7 @@ describe('a guest booted from the test ISO (TCG)', () => {
     run = await tempRunDir('iso');
     driver = new QemuDriver({ runDir: run.dir, accel: 'tcg' });
     const disk = path.join(run.dir, 'vm-100-disk-0.qcow2');
-    await createVolume(disk, 'qcow2', 64 * 1024 * 1024);
+    await createImage(disk, 'qcow2', 64 * 1024 * 1024);
     config = {
       ...baseConfig(100, 'iso-guest'),
       disks: [{ slot: 'scsi0', path: disk, format: 'qcow2' }],
