@@ -4,6 +4,7 @@ import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { DataTable, type Column } from '@/components/ui/data-table';
 import { formatDateTime } from '@/components/ui/format';
+import { Section } from '@/components/ui/section';
 import { useTRPC } from '@/components/trpc';
 
 type Row = {
@@ -89,10 +90,7 @@ export function SessionsPanel() {
   return (
     <div className="space-y-6">
       {error && <Alert>{error.message}</Alert>}
-      <section aria-labelledby="my-sessions">
-        <h2 id="my-sessions" className="mb-2 font-semibold">
-          My sessions
-        </h2>
+      <Section title="My sessions">
         {mine.data && (
           <SessionTable
             label="My sessions"
@@ -101,12 +99,9 @@ export function SessionsPanel() {
             onRevoke={(id) => revokeMine.mutate({ id })}
           />
         )}
-      </section>
+      </Section>
       {me.data?.can.manageUsers && (
-        <section aria-labelledby="all-sessions">
-          <h2 id="all-sessions" className="mb-2 font-semibold">
-            All sessions
-          </h2>
+        <Section title="All sessions">
           {all.data && (
             <SessionTable
               label="All sessions"
@@ -115,7 +110,7 @@ export function SessionsPanel() {
               onRevoke={(id) => revokeAny.mutate({ id })}
             />
           )}
-        </section>
+        </Section>
       )}
     </div>
   );
