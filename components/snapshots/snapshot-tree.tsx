@@ -12,14 +12,41 @@ import {
   type NodeProps,
 } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
-import { createContext, memo, useCallback, useContext, useMemo, useState, type KeyboardEvent } from 'react';
+import {
+  createContext,
+  memo,
+  useCallback,
+  useContext,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+  useSyncExternalStore,
+  type KeyboardEvent,
+} from 'react';
 import { cn } from '@/components/ui/cn';
 import { layoutTree, NODE_HEIGHT, NODE_WIDTH, NOW_ID, type LayoutNode, type TreeSnapshot } from './tree-layout';
 
 type FlowNode = Node<{ n: LayoutNode }>;
 
+/** The selection, outside React state: a change re-renders the two nodes concerned, not the whole tree. */
+class Selection {
+  private value: string | null = null;
+  private readonly listeners = new Set<() => void>();
+  get = () => this.value;
+  subscribe = (l: () => void) => {
+    this.listeners.add(l);
+    return () => void this.listeners.delete(l);
+  };
+  set(v: string | null) {
+    if (v === this.value) return;
+    this.value = v;
+    for (const l of this.listeners) l();
+  }
+}
+
 type TreeContext = {
-  selected: string | null;
+  selection: Selection;
   select: (id: string) => void;
   expand: (runId: string) => void;
   onKey: (id: string, e: KeyboardEvent) => void;
@@ -53,7 +80,11 @@ const hidden = { opacity: 0, width: 1, height: 1, minWidth: 0, minHeight: 0, bor
 const TreeNode = memo(function TreeNode({ data }: NodeProps<FlowNode>) {
   const ctx = useContext(Ctx)!;
   const n = data.n;
-  const selected = ctx.selected === n.id;
+  const selected = useSyncExternalStore(
+    ctx.selection.subscribe,
+    () => ctx.selection.get() === n.id,
+    () => false,
+  );
   return (
     <>
       <Handle type="target" position={Position.Top} isConnectable={false} style={hidden} />
@@ -64,9 +95,10 @@ const TreeNode = memo(function TreeNode({ data }: NodeProps<FlowNode>) {
         aria-label={nodeLabel(n)}
         onClick={() => (n.kind === 'run' ? ctx.expand(n.id) : ctx.select(n.id))}
         onKeyDown={(e) => ctx.onKey(n.id, e)}
-        style={{ width: NODE_WIDTH, height: NODE_HEIGHT }}
+        // React Flow turns pointer events off on nodes that are neither selectable nor draggable.
+        style={{ width: NODE_WIDTH, height: NODE_HEIGHT, pointerEvents: 'all' }}
         className={cn(
-          'flex flex-col items-start justify-center overflow-hidden rounded-md border px-2.5 text-left text-xs shadow-sm focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-500',
+          'nopan nodrag flex flex-col items-start justify-center overflow-hidden rounded-md border px-2.5 text-left text-xs shadow-sm focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-500',
           n.kind === 'now'
             ? 'border-emerald-500 bg-emerald-50 text-emerald-900 dark:bg-emerald-950 dark:text-emerald-100'
             : n.kind === 'run'
@@ -169,6 +201,12 @@ function Tree({ snapshots, current, running, selected, onSelect, collapseAbove, 
     [laid],
   );
   const byId = useMemo(() => new Map(laid.nodes.map((n) => [n.id, n])), [laid]);
+  const [selection] = useState(() => new Selection());
+  useEffect(() => selection.set(selected), [selection, selected]);
+  const onSelectRef = useRef(onSelect);
+  useEffect(() => {
+    onSelectRef.current = onSelect;
+  }, [onSelect]);
 
   const focusNode = useCallback(
     (id: string) => {
@@ -182,8 +220,11 @@ function Tree({ snapshots, current, running, selected, onSelect, collapseAbove, 
 
   const ctx = useMemo<TreeContext>(
     () => ({
-      selected,
-      select: onSelect,
+      selection,
+      select: (id) => {
+        selection.set(id);
+        onSelectRef.current(id);
+      },
       expand: (runId) => {
         setExpanded((s) => new Set([...s, runId]));
         const first = byId.get(runId);
@@ -209,7 +250,7 @@ function Tree({ snapshots, current, running, selected, onSelect, collapseAbove, 
         if (target) focusNode(target);
       },
     }),
-    [selected, onSelect, byId, laid, focusNode],
+    [selection, byId, laid, focusNode],
   );
 
   return (
