@@ -75,6 +75,15 @@ export function nodeLabel(n: LayoutNode): string {
   return `Snapshot ${n.id}, ${under}${extras ? `, ${extras}` : ''}`;
 }
 
+/** A fork: one line splitting in two (drawn, so it does not depend on the fonts installed). */
+function BranchIcon() {
+  return (
+    <svg aria-hidden width="10" height="10" viewBox="0 0 10 10" className="inline-block align-[-1px]">
+      <path d="M5 0v4M5 4L1.5 9M5 4l3.5 5" stroke="currentColor" strokeWidth="1.4" fill="none" />
+    </svg>
+  );
+}
+
 const hidden = { opacity: 0, width: 1, height: 1, minWidth: 0, minHeight: 0, border: 0 };
 
 const TreeNode = memo(function TreeNode({ data }: NodeProps<FlowNode>) {
@@ -133,8 +142,8 @@ const TreeNode = memo(function TreeNode({ data }: NodeProps<FlowNode>) {
                 </span>
               )}
               {n.branch && (
-                <span title="branch point" className="rounded bg-amber-100 px-1 text-[10px] text-amber-800">
-                  ⑂
+                <span title="branch point" className="rounded bg-amber-100 px-1 text-amber-800">
+                  <BranchIcon />
                 </span>
               )}
               {n.snap.missing > 0 && <span className="text-[10px] text-red-700">missing</span>}
@@ -201,6 +210,18 @@ function Tree({ snapshots, current, running, selected, onSelect, collapseAbove, 
     [laid],
   );
   const byId = useMemo(() => new Map(laid.nodes.map((n) => [n.id, n])), [laid]);
+  // Big trees open readable around NOW (its ancestors and their children); the fit button shows everything.
+  const fitOptions = useMemo(() => {
+    if (laid.nodes.length <= 40) return { maxZoom: 1.2 };
+    const near = new Set<string>([NOW_ID]);
+    let up = laid.parentOf.get(NOW_ID) ?? null;
+    for (let i = 0; i < 4 && up !== null; i++) {
+      near.add(up);
+      for (const c of laid.childrenOf.get(up) ?? []) near.add(c);
+      up = laid.parentOf.get(up) ?? null;
+    }
+    return { nodes: [...near].map((id) => ({ id })), maxZoom: 1, minZoom: 0.5 };
+  }, [laid]);
   const [selection] = useState(() => new Selection());
   useEffect(() => selection.set(selected), [selection, selected]);
   const onSelectRef = useRef(onSelect);
@@ -265,7 +286,7 @@ function Tree({ snapshots, current, running, selected, onSelect, collapseAbove, 
           edges={edges}
           nodeTypes={nodeTypes}
           fitView
-          fitViewOptions={{ maxZoom: 1.2 }}
+          fitViewOptions={fitOptions}
           minZoom={0.05}
           maxZoom={2}
           nodesDraggable={false}
