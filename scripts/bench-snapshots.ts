@@ -12,7 +12,8 @@ import { build } from 'vite';
 
 const root = path.resolve(import.meta.dirname, '..');
 const outDir = path.join(root, '.cache', 'bench-snapshots');
-const SIZES = [20, 200, 1000];
+// 0 snapshots (NOW alone) is the baseline: React and React Flow starting up in the same browser.
+const SIZES = [0, 20, 200, 1000];
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const PORT = Number(process.env.BENCH_PORT ?? 0);
 
@@ -28,7 +29,7 @@ async function main() {
   await build({
     root: path.join(root, 'scripts', 'bench', 'snapshots'),
     base: './',
-    logLevel: 'warn',
+    logLevel: 'error',
     resolve: { alias: { '@': root } },
     define: { 'process.env.NODE_ENV': JSON.stringify('production') },
     oxc: { jsx: { runtime: 'automatic' } },
@@ -60,6 +61,7 @@ async function main() {
   });
   const version = browser.version();
   const rows: string[] = [];
+  let baseline = 0;
   try {
     for (const n of SIZES) {
       const results: Result[] = [];
@@ -73,34 +75,35 @@ async function main() {
         await page.close();
         if (i > 0) results.push(r);
       }
-      rows.push(
-        [
-          String(n).padStart(5),
-          median(results.map((r) => r.mountMs))
-            .toFixed(1)
-            .padStart(9),
-          Math.min(...results.map((r) => r.mountMs))
-            .toFixed(1)
-            .padStart(7),
-          Math.max(...results.map((r) => r.mountMs))
-            .toFixed(1)
-            .padStart(7),
-          median(results.map((r) => r.layoutMs))
-            .toFixed(1)
-            .padStart(10),
-          median(results.map((r) => r.selectMs))
-            .toFixed(1)
-            .padStart(10),
-          String(median(results.map((r) => r.nodesInDom))).padStart(11),
-        ].join(' '),
-      );
+      const med = (f: (r: Result) => number) => median(results.map(f));
+      const mount = med((r) => r.mountMs);
+      if (n === 0) baseline = mount;
+      const cols = [
+        String(n).padStart(5),
+        mount.toFixed(1).padStart(11),
+        `${(mount / baseline).toFixed(1)}x`.padStart(7),
+        Math.min(...results.map((r) => r.mountMs))
+          .toFixed(1)
+          .padStart(7),
+        Math.max(...results.map((r) => r.mountMs))
+          .toFixed(1)
+          .padStart(7),
+        med((r) => r.layoutMs)
+          .toFixed(1)
+          .padStart(12),
+        med((r) => r.selectMs)
+          .toFixed(1)
+          .padStart(13),
+        String(med((r) => r.nodesInDom)).padStart(13),
+      ];
+      rows.push(cols.join(' '));
     }
   } finally {
     await browser.close();
     server.close();
   }
   console.log(`snapshot tree in Chromium (${version}), median of ${RUNS} runs, ms`);
-  console.log('    n  mount→paint    min     max  layout-only  select→paint  nodes-in-DOM');
+  console.log('    n  mount→paint  vs n=0    min     max  layout-only  select→paint  nodes-in-DOM');
   for (const r of rows) console.log(r);
 }
 
