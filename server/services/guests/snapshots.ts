@@ -1,7 +1,7 @@
 import type { SnapshotList } from '@/agent/contract/snapshots';
 import type { Actor } from '@/server/access/actor';
 import type { Db } from '@/server/db';
-import { isAppError } from '@/server/errors';
+import { AppError, isAppError } from '@/server/errors';
 import type { Permissions } from '@/server/services/access/permissions';
 import { audit } from '@/server/services/audit/audit';
 import { clientFor } from '@/server/services/nodes/nodes';
@@ -68,6 +68,13 @@ export async function listSnapshotEntries(db: Db, actor: Actor, vmid: number): P
   const node = await guestNode(db, vmid);
   const client = await clientFor(db, node, actor.userid);
   return toSnapshotEntries(await client.listSnapshots(vmid));
+}
+
+/** `GET .../snapshot/{name}/config`: one snapshot's entry; NOT_FOUND when the guest has no such snapshot. */
+export async function getSnapshotEntry(db: Db, actor: Actor, vmid: number, name: string): Promise<SnapshotEntry> {
+  const entry = (await listSnapshotEntries(db, actor, vmid)).find((e) => e.name === name && e.name !== 'current');
+  if (!entry) throw new AppError('NOT_FOUND', `VM ${vmid} has no snapshot named ${name}`, { field: 'name' });
+  return entry;
 }
 
 async function logged<T>(
