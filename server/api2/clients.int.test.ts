@@ -1,5 +1,8 @@
 import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
+import { SerialReader } from '@/agent/drivers/qemu/test-helpers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi2Console, type Api2Console } from './testing';
 
@@ -53,6 +56,18 @@ async function proxmoxer(vmid: number, mode: 'ticket' | 'token'): Promise<Map<st
   return steps;
 }
 
+/** Connects to a guest's serial socket once it exists; null if `done` settles first. */
+async function waitForSocket(socketPath: string, done: Promise<unknown>): Promise<SerialReader | null> {
+  let finished = false;
+  void done.finally(() => (finished = true));
+  while (!finished) {
+    const reader = await SerialReader.connect(socketPath).catch(() => null);
+    if (reader) return reader;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return null;
+}
+
 beforeAll(async () => {
   c = await startApi2Console(NODE);
 });
@@ -91,7 +106,7 @@ describe('python3-proxmoxer (Debian)', () => {
         scsi0: `local:${vmid}/vm-${vmid}-disk-0.qcow2,size=32M`,
       });
       // A MAC was generated, Proxmox's way of writing it.
-      expect(config.net0).toMatch(/^virtio=BC:24:11(:[0-9A-F]{2}){3}$/);
+      expect(config.net0).toMatch(/^virtio=BC:24:11(:[0-9A-F]{2}){3},firewall=0$/);
       expect(s.get('list')).toContainEqual([vmid, `pxr-${vmid}`, 'stopped']);
       expect(s.get('duplicate')).toMatchObject({
         status_code: 500,
@@ -116,4 +131,68 @@ describe('python3-proxmoxer (Debian)', () => {
       });
     });
   }
+});
+
+describe('Ansible community.general proxmox modules (Debian ansible)', () => {
+  it('creates, starts, stops and deletes a VM with proxmox_kvm, and lists users with proxmox_user_info', async () => {
+    const vmid = 160;
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'hx-ansible-'));
+    try {
+      const readyFile = path.join(dir, 'guest-ready');
+      const vars = {
+        api_host: `127.0.0.1:${c.port}`,
+        api_user: c.admin.userid,
+        api_password: c.admin.password,
+        node: NODE,
+        vmid,
+        iso: c.iso,
+        ready_file: readyFile,
+      };
+      await writeFile(path.join(dir, 'vars.json'), JSON.stringify(vars));
+      const playbook = run(
+        'ansible-playbook',
+        [path.join(CLIENTS, 'playbook.yml'), '-e', `@${path.join(dir, 'vars.json')}`],
+        {
+          ANSIBLE_STDOUT_CALLBACK: 'json',
+          ANSIBLE_LOCALHOST_WARNING: 'false',
+          ANSIBLE_INVENTORY_UNPARSED_WARNING: 'false',
+          ANSIBLE_PYTHON_INTERPRETER: '/usr/bin/python3',
+          ANSIBLE_HOME: dir,
+          ANSIBLE_LOCAL_TEMP: path.join(dir, 'tmp'),
+        },
+      );
+      // Watch the guest's serial console while the playbook runs; tell it when the guest is up.
+      const serial = await waitForSocket(path.join(c.agent.runDir, `${vmid}.serial`), playbook);
+      if (serial) {
+        await serial.waitFor(/HORCRUX-TEST-GUEST READY/, 120_000);
+        serial.close();
+        await writeFile(readyFile, 'ready');
+      }
+      const r = await playbook;
+      const out = JSON.parse(r.stdout.slice(r.stdout.indexOf('{'))) as {
+        plays: { tasks: { task: { name: string }; hosts: { localhost: Record<string, unknown> } }[] }[];
+        stats: { localhost: { failures: number; ok: number } };
+      };
+      const results = new Map(out.plays[0]!.tasks.map((t) => [t.task.name, t.hosts.localhost]));
+      const failed = [...results].filter(([, h]) => h.failed).map(([n, h]) => `${n}: ${String(h.msg)}`);
+      expect(failed, r.stderr).toEqual([]);
+      expect(out.stats.localhost.failures).toBe(0);
+      expect(results.get('Create a VM')).toMatchObject({
+        changed: true,
+        vmid,
+        msg: `VM ansible-${vmid} with vmid ${vmid} deployed`,
+      });
+      expect(results.get('Create it again (nothing to do)')).toMatchObject({ changed: false });
+      expect(results.get('Start it')).toMatchObject({ changed: true, msg: `VM ${vmid} started` });
+      expect(results.get('Read its state')).toMatchObject({ status: 'running' });
+      expect(results.get('Stop it (ACPI, forced if the guest ignores it)')).toMatchObject({ changed: true });
+      const users = results.get('List users')!.proxmox_users as { userid: string; enabled: boolean; domain: string }[];
+      expect(users).toContainEqual(expect.objectContaining({ userid: c.admin.userid, enabled: true, domain: 'local' }));
+      expect(results.get('One user')!.proxmox_users).toEqual([expect.objectContaining({ userid: c.admin.userid })]);
+      expect(results.get('Delete it')).toMatchObject({ changed: true, msg: `VM ${vmid} removed` });
+      expect(await c.t.db.guest.findUnique({ where: { vmid } })).toBeNull();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 400_000);
 });

@@ -165,9 +165,17 @@ export function parseNet(value: string): { model: 'virtio' | 'e1000'; mac?: stri
   return { model: model as 'virtio' | 'e1000', ...(mac ? { mac: mac.toLowerCase() } : {}) };
 }
 
-/** As Proxmox writes it: `virtio=BC:24:11:AA:BB:CC` (no bridge: user-mode networking). */
+/**
+ * As Proxmox writes it: `virtio=BC:24:11:AA:BB:CC,firewall=0`. No bridge:
+ * user-mode networking, as in Proxmox without one; `firewall=0` is stated
+ * because clients (Ansible's proxmox_kvm) read the MAC as the text between
+ * `=` and the next comma.
+ */
 export function formatNet(nic: { model: string; mac: string }): string {
-  return formatPropertyString([{ key: nic.model, value: nic.mac.toUpperCase() }]);
+  return formatPropertyString([
+    { key: nic.model, value: nic.mac.toUpperCase() },
+    { key: 'firewall', value: '0' },
+  ]);
 }
 
 export type DiskSpec =
