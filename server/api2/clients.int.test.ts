@@ -196,3 +196,56 @@ describe('Ansible community.general proxmox modules (Debian ansible)', () => {
     }
   }, 400_000);
 });
+
+describe('npm proxmox-api', () => {
+  it('lists nodes and guests with a token, and creates and deletes a VM', async () => {
+    const { default: proxmoxApi } = await import('proxmox-api');
+    const before = process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+    // The console's certificate is self-signed, as Proxmox's is out of the box.
+    process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
+    try {
+      const px = proxmoxApi({ host: '127.0.0.1', port: c.port, tokenID: c.token.tokenid, tokenSecret: c.token.secret });
+      const nodes = await px.nodes.$get();
+      expect(nodes.map((n) => [n.node, n.status])).toEqual([[NODE, 'online']]);
+      const node = px.nodes.$(NODE);
+      const vmid = 170;
+      const upid = await node.qemu.$post({
+        vmid,
+        name: 'npm-api',
+        memory: '160',
+        scsi0: 'local:0.03125',
+        net0: 'e1000',
+      });
+      for (;;) {
+        const s = await node.tasks.$(upid).status.$get();
+        if (s.status === 'stopped') {
+          expect(s.exitstatus).toBe('OK');
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const guests = await node.qemu.$get({ full: true });
+      expect(guests).toContainEqual(expect.objectContaining({ vmid, name: 'npm-api', status: 'stopped' }));
+      const config = await node.qemu.$(vmid).config.$get();
+      expect(config).toMatchObject({ name: 'npm-api', memory: 160 });
+      expect(config.net0).toMatch(/^e1000=BC:24:11:/);
+      const resources = await px.cluster.resources.$get({ type: 'vm' });
+      expect(resources).toContainEqual(
+        expect.objectContaining({
+          id: `qemu/${vmid}`,
+          type: 'qemu',
+          vmid,
+          node: NODE,
+          name: 'npm-api',
+          status: 'stopped',
+          template: 0,
+        }),
+      );
+      const del = await node.qemu.$(vmid).$delete({ purge: true, 'destroy-unreferenced-disks': true });
+      expect(del).toMatch(/^UPID:.*:qmdestroy:170:/);
+    } finally {
+      if (before === undefined) delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+      else process.env.NODE_TLS_REJECT_UNAUTHORIZED = before;
+    }
+  });
+});
