@@ -118,14 +118,15 @@ export function api(
   c: Pick<Api2Console, 'port'>,
   method: string,
   apiPath: string,
-  opts: { headers?: Record<string, string>; body?: string | Record<string, string | number> } = {},
+  opts: { headers?: Record<string, string>; body?: string | Buffer | Record<string, string | number> } = {},
 ): Promise<ApiAnswer> {
+  const form = typeof opts.body === 'object' && !Buffer.isBuffer(opts.body);
   const body =
-    typeof opts.body === 'object'
+    typeof opts.body === 'object' && !Buffer.isBuffer(opts.body)
       ? new URLSearchParams(Object.entries(opts.body).map(([k, v]) => [k, String(v)])).toString()
       : opts.body;
   const headers: Record<string, string> = {
-    ...(typeof opts.body === 'object' ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+    ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
     ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}),
     ...opts.headers,
   };

@@ -215,6 +215,7 @@ export function parseDisk(value: string): DiskSpec {
     return { kind: 'new', storage: alloc[1]!, sizeMiB, ...(format ? { format } : {}) };
   }
   const v = parseVolumeId(file);
+  if (v?.content === 'iso') throw new PropertyStringError(`'${file}' is an ISO image: add media=cdrom (in ide2)`);
   if (!v || v.content !== 'images')
     throw new PropertyStringError(
       `'${file}' is neither STORAGE:SIZE_GiB nor an image volume such as local:100/vm-100-disk-0.qcow2`,
@@ -532,6 +533,12 @@ export function toUpdateInput(params: Params, current: GuestConfig): UpdateGuest
     if (JSON.stringify(nics) !== JSON.stringify(current.nics)) changes.nics = nics;
   }
   if (Object.keys(errors).length) throw paramError(errors);
+  // A removed device leaves the boot order too, as in Proxmox.
+  const nicCount = ((changes.nics as unknown[] | undefined) ?? current.nics).length;
+  const boot = ((changes.boot as BootDevice[] | undefined) ?? current.boot).filter(
+    (d) => !(d === 'ide2' && changes.cdrom === null) && !(isNetKey(d) && Number(d.slice(3)) >= nicCount),
+  );
+  if (boot.length !== ((changes.boot as BootDevice[] | undefined) ?? current.boot).length) changes.boot = boot;
   // Drop what equals the current value, so restating a config changes nothing.
   for (const [k, v] of Object.entries(changes)) {
     const cur = (current as Record<string, unknown>)[k];
