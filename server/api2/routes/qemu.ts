@@ -53,7 +53,7 @@ async function mapped<T>(f: () => Promise<T>, config?: { disks?: { slot: string 
 }
 
 /** The guest, which must be on `node` (as Proxmox looks for its config file on that node). */
-async function guestOn(ctx: Ctx, node: string, vmid: number): Promise<GuestRow> {
+export async function guestOn(ctx: Ctx, node: string, vmid: number): Promise<GuestRow> {
   await assertNode(ctx, node);
   const g = await mapped(() => getGuest(ctx.db, ctx.perms, vmid));
   if (g.node !== node)
