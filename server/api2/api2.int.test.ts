@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { buildTestImage } from '@/agent/drivers/qemu/test-helpers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Secret, TOTP } from 'otpauth';
+import { confirmTotp, enrolTotp } from '@/server/services/access/tfa';
 import { createToken } from '@/server/services/access/tokens';
 import { createUser } from '@/server/services/access/users';
 import { JSON_TYPE } from './envelope';
@@ -98,6 +100,24 @@ describe('authentication', () => {
     const renewed = await login(c.admin.userid, ticket!);
     expect(renewed.status).toBe(200);
     expect((await login('other@local', ticket!)).status).toBe(401);
+  });
+
+  it('a user with a second factor needs otp with the password (the sign-in rules)', async () => {
+    await createUser(c.t.db, by(), { userid: 'tfa@local', password: 'a password 123' });
+    const enrol = await enrolTotp(c.t.db, by(), { userid: 'tfa@local', description: 'phone' });
+    const app = new TOTP({ secret: Secret.fromBase32(enrol.secret) });
+    const { recoveryCodes } = await confirmTotp(c.t.db, by(), {
+      userid: 'tfa@local',
+      id: enrol.id,
+      code: app.generate(),
+    });
+    const noOtp = await login('tfa@local', 'a password 123');
+    expect([noOtp.status, noOtp.json]).toEqual([401, { data: null }]);
+    const withOtp = await api(c, 'POST', '/access/ticket', {
+      body: { username: 'tfa@local', password: 'a password 123', otp: recoveryCodes[0]! },
+    });
+    expect(withOtp.status).toBe(200);
+    expect((withOtp.json.data as { username: string }).username).toBe('tfa@local');
   });
 
   it('refuses a bad API token with 401', async () => {
