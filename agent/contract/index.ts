@@ -4,5 +4,6 @@ export * from './guests';
 export * from './join';
 export * from './node';
 export * from './routes';
+export * from './snapshots';
 export * from './storage';
 export * from './tasks';

@@ -14,6 +14,14 @@ import {
 } from './guests';
 import { ZNodeStatus } from './node';
 import {
+  ZCreateSnapshotInput,
+  ZRollbackSnapshotInput,
+  ZSnapshotList,
+  ZSnapshotParams,
+  ZSnapshotResult,
+  ZUpdateSnapshotInput,
+} from './snapshots';
+import {
   ZStorageList,
   ZStorageParams,
   ZUploadParams,
@@ -139,6 +147,52 @@ export const agentRoutes = {
     query: ZDeleteQuery,
     body: null,
     response: ZTaskRef,
+  }),
+
+  /** The guest's snapshot tree, reconciled with what its disk images hold. */
+  listSnapshots: route({
+    method: 'GET',
+    path: '/api/v1/guests/:vmid/snapshots',
+    params: ZVmidParams,
+    query: none,
+    body: null,
+    response: ZSnapshotList,
+  }),
+  /** Task `qmsnapshot`. */
+  createSnapshot: route({
+    method: 'POST',
+    path: '/api/v1/guests/:vmid/snapshots',
+    params: ZVmidParams,
+    query: none,
+    body: ZCreateSnapshotInput,
+    response: ZTaskRef,
+  }),
+  /** Task `qmrollback`. */
+  rollbackSnapshot: route({
+    method: 'POST',
+    path: '/api/v1/guests/:vmid/snapshots/:name/rollback',
+    params: ZSnapshotParams,
+    query: none,
+    body: ZRollbackSnapshotInput,
+    response: ZTaskRef,
+  }),
+  /** Task `qmdelsnapshot`; children are re-linked to the deleted snapshot's parent. */
+  deleteSnapshot: route({
+    method: 'DELETE',
+    path: '/api/v1/guests/:vmid/snapshots/:name',
+    params: ZSnapshotParams,
+    query: none,
+    body: null,
+    response: ZTaskRef,
+  }),
+  /** Changes the description at once (no task). */
+  updateSnapshot: route({
+    method: 'PUT',
+    path: '/api/v1/guests/:vmid/snapshots/:name/config',
+    params: ZSnapshotParams,
+    query: none,
+    body: ZUpdateSnapshotInput,
+    response: ZSnapshotResult,
   }),
 
   listTasks: route({

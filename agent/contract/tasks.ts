@@ -47,7 +47,7 @@ export const ZUpid = z
 /**
  * Task types, Proxmox's names: `qmcreate`, `qmstart`, `qmshutdown`, `qmstop`,
  * `qmreboot`, `qmreset`, `qmpause`, `qmresume`, `qmdestroy`, `qmconfig`,
- * `resize`, `imgdel`, `upload`.
+ * `resize`, `imgdel`, `upload`, `qmsnapshot`, `qmrollback`, `qmdelsnapshot`.
  */
 export const ZTaskType = z.enum([
   'qmcreate',
@@ -63,6 +63,9 @@ export const ZTaskType = z.enum([
   'resize',
   'imgdel',
   'upload',
+  'qmsnapshot',
+  'qmrollback',
+  'qmdelsnapshot',
 ]);
 export type TaskType = z.infer<typeof ZTaskType>;
 

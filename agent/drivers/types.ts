@@ -104,6 +104,11 @@ export type GuestStatus = {
   reason: string | null;
 };
 
+export type StartOptions = {
+  /** Start with the CPUs stopped (QEMU `-S`), e.g. to load a snapshot's RAM state before they run. */
+  paused?: boolean;
+};
+
 export type ShutdownOptions = {
   /** How long the guest may take to power off after the ACPI request. */
   timeoutMs: number;
@@ -130,7 +135,7 @@ export type GuestDriver = {
    * Fails with ALREADY_RUNNING, INVALID_CONFIG, UNSUPPORTED or START_FAILED
    * (whose message is the hypervisor's stderr).
    */
-  start(config: GuestConfig): Promise<GuestStatus>;
+  start(config: GuestConfig, options?: StartOptions): Promise<GuestStatus>;
 
   /** The guest's current status; a guest whose process died is `stopped` with a `reason`. */
   status(vmid: number): Promise<GuestStatus>;

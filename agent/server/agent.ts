@@ -15,6 +15,7 @@ import { GuestStore } from './guest-store';
 import { GuestsService } from './guests-service';
 import { createHandlers } from './handlers';
 import { createRequestHandler } from './http';
+import { SnapshotsService } from './snapshots-service';
 
 export type CreateAgentOptions = {
   /** Certificate, token hash, guest configs, tasks, the `local` storage. */
@@ -105,13 +106,15 @@ export async function createAgent(options: CreateAgentOptions): Promise<Agent> {
   const store = new GuestStore(path.join(dataDir, 'guests'));
   await store.init();
   const guests = new GuestsService({ driver, store, storages, tasks });
+  const live = driver instanceof QemuDriver ? driver.liveSnapshots : null;
+  const snapshots = new SnapshotsService({ driver, live, store, storages, tasks });
 
   const recovered = await driver.recover();
   for (const s of recovered) log(`found guest ${s.vmid}: ${s.state}${s.reason ? ` (${s.reason})` : ''}`);
 
   const handle = createRequestHandler(
     new NodeAuth(dataDir),
-    createHandlers({ nodeName, driverName, driver, guests, tasks, storages }),
+    createHandlers({ nodeName, driverName, driver, guests, snapshots, tasks, storages }),
     log,
   );
   const server: Server = createServer({ key: tls.key, cert: tls.cert }, (req, res) => void handle(req, res));

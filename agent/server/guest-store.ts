@@ -2,6 +2,7 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import path from 'node:path';
 import { z } from 'zod';
 import { ZGuestConfig, ZUpdateGuestInput, type GuestConfig, type PendingChanges } from '../contract/guests';
+import { ZSnapshotTree, type SnapshotTree } from '../contract/snapshots';
 import { assertVmid } from '../lib/names';
 
 /** What the agent keeps per guest in `<data>/guests/<vmid>.json`. */
@@ -9,8 +10,15 @@ export const ZStoredGuest = z.object({
   config: ZGuestConfig,
   /** Changes made while it ran, applied at the next start (Proxmox's pending section). */
   pending: ZUpdateGuestInput.nullable(),
+  /** The snapshot tree (parents, current position), which qcow2 does not store. */
+  snapshots: ZSnapshotTree.default({ parent: null, list: [] }),
 });
-export type StoredGuest = { config: GuestConfig; pending: PendingChanges | null };
+/**
+ * A guest's record. `snapshots` is optional when writing: a `put` without it
+ * keeps the recorded tree, so config changes can never drop it.
+ */
+export type StoredGuest = { config: GuestConfig; pending: PendingChanges | null; snapshots?: SnapshotTree };
+export const EMPTY_TREE: SnapshotTree = { parent: null, list: [] };
 
 /** Guest configs on disk, one JSON file per vmid, written atomically. */
 export class GuestStore {
@@ -28,7 +36,7 @@ export class GuestStore {
     return path.join(this.dir, `${assertVmid(vmid)}.json`);
   }
 
-  async get(vmid: number): Promise<StoredGuest | null> {
+  async get(vmid: number): Promise<(StoredGuest & { snapshots: SnapshotTree }) | null> {
     let text: string;
     try {
       text = await readFile(this.file(vmid), 'utf8');
@@ -41,7 +49,8 @@ export class GuestStore {
 
   async put(vmid: number, guest: StoredGuest): Promise<void> {
     const file = this.file(vmid);
-    await writeFile(`${file}.tmp`, JSON.stringify(ZStoredGuest.parse(guest), null, 2));
+    const snapshots = guest.snapshots ?? (await this.get(vmid))?.snapshots ?? EMPTY_TREE;
+    await writeFile(`${file}.tmp`, JSON.stringify(ZStoredGuest.parse({ ...guest, snapshots }), null, 2));
     await rename(`${file}.tmp`, file);
   }
 

@@ -30,7 +30,8 @@ const MiB = 1024 * 1024;
 
 type Deps = { driver: GuestDriver; store: GuestStore; storages: Storages; tasks: TaskRunner };
 
-const lockOf = (vmid: number) => `guest:${vmid}`;
+/** The task lock every operation on a guest holds. */
+export const lockOf = (vmid: number) => `guest:${vmid}`;
 
 /**
  * The guest operations behind the HTTP routes. Input is checked here, before

@@ -7,12 +7,14 @@ import type { GuestsService } from './guests-service';
 import type { Handlers } from './http';
 import { nodeStatus } from './node-facts';
 import type { Storages } from './resolve';
+import type { SnapshotsService } from './snapshots-service';
 
 export type HandlerDeps = {
   nodeName: string;
   driverName: 'qemu' | 'sim';
   driver: GuestDriver;
   guests: GuestsService;
+  snapshots: SnapshotsService;
   tasks: TaskRunner;
   storages: Storages;
 };
@@ -40,6 +42,16 @@ export function createHandlers(d: HandlerDeps): Handlers {
     guestAction: async ({ params, user }) => ({ upid: await d.guests.action(params.vmid, params.action, user) }),
     resizeDisk: async ({ params, body, user }) => ({ upid: await d.guests.resize(params.vmid, body, user) }),
     deleteGuest: async ({ params, query, user }) => ({ upid: await d.guests.destroy(params.vmid, query.force, user) }),
+
+    listSnapshots: async ({ params }) => d.snapshots.list(params.vmid),
+    createSnapshot: async ({ params, body, user }) => ({ upid: await d.snapshots.create(params.vmid, body, user) }),
+    rollbackSnapshot: async ({ params, body, user }) => ({
+      upid: await d.snapshots.rollback(params.vmid, params.name, body, user),
+    }),
+    deleteSnapshot: async ({ params, user }) => ({ upid: await d.snapshots.delete(params.vmid, params.name, user) }),
+    updateSnapshot: async ({ params, body }) => ({
+      snapshot: await d.snapshots.update(params.vmid, params.name, body),
+    }),
 
     listTasks: async ({ query }) => ({
       tasks: d.tasks.list({

@@ -199,6 +199,33 @@ export class DirStorage {
     await qemuImg.resizeImage(p, format, sizeMiB * MiB);
   }
 
+  /**
+   * Whether an image volume can hold internal snapshots: qcow2 can, raw
+   * cannot (it has no snapshot table). The reason names the volume.
+   */
+  snapshotSupport(volid: string): { ok: true } | { ok: false; reason: string } {
+    const v = this.parse(volid, 'volume', 'images');
+    if (v.name.endsWith('.qcow2')) return { ok: true };
+    return {
+      ok: false,
+      reason: `${volid} is a raw image on ${this.id} (dir storage): raw images have no snapshot table; move the disk to qcow2 to snapshot this guest`,
+    };
+  }
+
+  /** The internal snapshots an image holds (`qemu-img info -U`, readable while a QEMU has it open). */
+  async imageSnapshots(volid: string): Promise<qemuImg.ImageSnapshot[]> {
+    const p = await this.assertExists(volid, 'volume', 'images');
+    return (await qemuImg.imageInfo(p)).snapshots;
+  }
+
+  /** `qemu-img snapshot` on the image of a stopped guest. */
+  async snapshotImage(op: 'create' | 'apply' | 'delete', volid: string, name: string): Promise<void> {
+    const support = this.snapshotSupport(volid);
+    if (!support.ok) throw new StorageError('INVALID', support.reason, { field: 'volume' });
+    const p = await this.assertExists(volid, 'volume', 'images');
+    await qemuImg.snapshotImage(op, p, name);
+  }
+
   async deleteVolume(volid: string, field = 'volume'): Promise<void> {
     const v = this.parse(volid, field);
     const p = this.pathOfParsed(v);

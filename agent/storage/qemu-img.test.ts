@@ -18,7 +18,40 @@ describe('parseImageInfo', () => {
       format: 'qcow2',
       virtualSize: 1073741824,
       actualSize: 200704,
+      snapshots: [],
     });
+  });
+
+  it('reads the internal snapshots of a qcow2 image', () => {
+    const withSnaps = {
+      ...QCOW2,
+      snapshots: [
+        {
+          icount: 0,
+          'vm-clock-nsec': 0,
+          name: 'A',
+          'date-sec': 1795724682,
+          'date-nsec': 758164000,
+          'vm-clock-sec': 0,
+          id: '1',
+          'vm-state-size': 0,
+        },
+        {
+          icount: 0,
+          'vm-clock-nsec': 5,
+          name: 'B',
+          'date-sec': 1795724690,
+          'date-nsec': 1,
+          'vm-clock-sec': 3,
+          id: '2',
+          'vm-state-size': 72351744,
+        },
+      ],
+    };
+    expect(parseImageInfo(JSON.stringify(withSnaps)).snapshots).toEqual([
+      { id: '1', name: 'A', dateSec: 1795724682, vmStateSize: 0 },
+      { id: '2', name: 'B', dateSec: 1795724690, vmStateSize: 72351744 },
+    ]);
   });
 
   it('refuses output without format or size', () => {

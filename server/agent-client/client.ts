@@ -9,6 +9,7 @@ import type {
   UpdateGuestInput,
 } from '@/agent/contract/guests';
 import { USER_HEADER } from '@/agent/contract/common';
+import type { CreateSnapshotInput, RollbackSnapshotInput, UpdateSnapshotInput } from '@/agent/contract/snapshots';
 import { ZAgentErrorBody } from '@/agent/contract/errors';
 import { agentRoutes, buildPath, type AgentRouteName, type AgentRoutes } from '@/agent/contract/routes';
 import type { TaskListQuery, TaskLogQuery, TaskStatus } from '@/agent/contract/tasks';
@@ -180,6 +181,15 @@ export function agentFor(node: AgentNode, options: AgentClientOptions = {}) {
     resizeDisk: (vmid: number, input: ResizeInput) => call('resizeDisk', { params: { vmid }, body: input }),
     deleteGuest: (vmid: number, input: { force?: boolean } = {}) =>
       call('deleteGuest', { params: { vmid }, query: { force: input.force ? 1 : undefined } }),
+
+    listSnapshots: (vmid: number) => call('listSnapshots', { params: { vmid } }),
+    createSnapshot: (vmid: number, input: CreateSnapshotInput) =>
+      call('createSnapshot', { params: { vmid }, body: input }),
+    rollbackSnapshot: (vmid: number, name: string, input: RollbackSnapshotInput = {}) =>
+      call('rollbackSnapshot', { params: { vmid, name }, body: input }),
+    deleteSnapshot: (vmid: number, name: string) => call('deleteSnapshot', { params: { vmid, name } }),
+    updateSnapshot: (vmid: number, name: string, input: UpdateSnapshotInput) =>
+      call('updateSnapshot', { params: { vmid, name }, body: input }),
 
     listTasks: (query: TaskListQuery = {}) => call('listTasks', { query }),
     taskStatus: (upid: string) => call('taskStatus', { params: { upid } }),

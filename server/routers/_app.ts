@@ -5,6 +5,7 @@ import { clusterRouter } from './cluster';
 import { nodeRouter } from './node';
 import { sessionRouter } from './session';
 import { setupRouter } from './setup';
+import { snapshotRouter } from './snapshot';
 import { taskRouter } from './task';
 import { vmRouter } from './vm';
 
@@ -15,6 +16,7 @@ export const appRouter = router({
   node: nodeRouter,
   session: sessionRouter,
   setup: setupRouter,
+  snapshot: snapshotRouter,
   task: taskRouter,
   vm: vmRouter,
 });

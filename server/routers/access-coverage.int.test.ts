@@ -109,6 +109,24 @@ describe('every tRPC procedure declares and enforces its access rule', () => {
     expect(procedures.length).toBeGreaterThanOrEqual(10);
   });
 
+  it("snapshot procedures ask Proxmox's privileges on /vms/{vmid}", () => {
+    const declared = Object.fromEntries(
+      procedures
+        .filter(([name]) => name.startsWith('snapshot.'))
+        .map(([name, p]) => {
+          const a = p._def.meta?.access;
+          return [name, a?.kind === 'privilege' ? `${a.privileges.join('+')} ${a.path}` : a?.kind];
+        }),
+    );
+    expect(declared).toEqual({
+      'snapshot.list': 'VM.Audit /vms/{vmid}',
+      'snapshot.create': 'VM.Snapshot /vms/{vmid}',
+      'snapshot.delete': 'VM.Snapshot /vms/{vmid}',
+      'snapshot.update': 'VM.Snapshot /vms/{vmid}',
+      'snapshot.rollback': 'VM.Snapshot.Rollback /vms/{vmid}',
+    });
+  });
+
   it.each(procedures.map(([name, p]) => [name, p] as const))('%s has a declaration', (name, p) => {
     const access = p._def.meta?.access;
     expect(access, `${name} has no access declaration`).toBeDefined();

@@ -31,6 +31,8 @@ export type QemuArgvOptions = {
   accel: 'kvm' | 'tcg';
   /** OVMF code and (per-guest, writable) variable store; required when `bios` is `ovmf`. */
   firmware: { code: string; vars: string } | null;
+  /** `-S`: the CPUs wait for QMP `cont` (a snapshot's RAM state is loaded first). */
+  paused?: boolean;
 };
 
 /** QEMU's option parser splits on commas; a literal comma in a value is written twice. */
@@ -80,6 +82,7 @@ export function buildQemuArgv(config: GuestConfig, options: QemuArgvOptions): st
   a.push('-machine', config.machine === 'q35' ? 'q35' : 'pc');
   a.push('-smp', `${config.cores * config.sockets},sockets=${config.sockets},cores=${config.cores},threads=1`);
   a.push('-m', String(config.memoryMiB));
+  if (options.paused) a.push('-S');
 
   if (config.bios === 'ovmf') {
     if (!options.firmware) throw new Error('bios ovmf needs firmware files');

@@ -5,11 +5,19 @@ import path from 'node:path';
 import { KeyedQueue } from '../../lib/keyed-queue';
 import { assertVmid, InvalidNameError, isValidVmid } from '../../lib/names';
 import { DriverError } from '../errors';
-import type { DriverCapabilities, GuestConfig, GuestDriver, GuestStatus, ShutdownOptions } from '../types';
+import type {
+  DriverCapabilities,
+  GuestConfig,
+  GuestDriver,
+  GuestStatus,
+  ShutdownOptions,
+  StartOptions,
+} from '../types';
 import { buildQemuArgv, guestPaths, qemuOptValue, type GuestPaths } from './argv';
 import { kvmUsable } from './kvm';
 import { isAlive, processUptimeSeconds, readCmdline, readPidFile, waitForExit } from './proc';
 import { QmpClient } from './qmp';
+import { QemuLiveSnapshots } from './snapshots';
 import { validateGuestConfig } from './validate';
 
 export type QemuDriverOptions = {
@@ -74,6 +82,8 @@ export class QemuDriver implements GuestDriver {
   /** One lifecycle change (start, stop, shutdown, reboot) at a time per guest. */
   private readonly lifecycle = new KeyedQueue<number>();
   private accel: Promise<'kvm' | 'tcg'> | null = null;
+  /** Internal snapshots of running guests (QMP jobs). */
+  readonly liveSnapshots = new QemuLiveSnapshots((vmid, fn) => this.withQmp(vmid, fn));
 
   constructor(options: QemuDriverOptions) {
     this.runDir = path.resolve(options.runDir);
@@ -111,9 +121,10 @@ export class QemuDriver implements GuestDriver {
   async capabilities(): Promise<DriverCapabilities> {
     return {
       kind: 'qemu',
+      // Internal qcow2 snapshots: qemu-img when stopped, QMP jobs when running (snapshots.ts).
+      snapshots: true,
+      snapshotsWithMemory: true,
       // QEMU can do these (HOST.md); this driver does not implement them yet.
-      snapshots: false,
-      snapshotsWithMemory: false,
       liveMigration: false,
       sharedStorage: false,
       thinProvisioning: true,
@@ -148,9 +159,9 @@ export class QemuDriver implements GuestDriver {
     });
   }
 
-  start(config: GuestConfig): Promise<GuestStatus> {
+  start(config: GuestConfig, options: StartOptions = {}): Promise<GuestStatus> {
     validateGuestConfig(config);
-    return this.lifecycle.run(config.vmid, () => this.doStart(config));
+    return this.lifecycle.run(config.vmid, () => this.doStart(config, options));
   }
 
   async status(vmid: number): Promise<GuestStatus> {
@@ -297,7 +308,7 @@ export class QemuDriver implements GuestDriver {
     });
   }
 
-  private async doStart(config: GuestConfig): Promise<GuestStatus> {
+  private async doStart(config: GuestConfig, options: StartOptions = {}): Promise<GuestStatus> {
     const { vmid } = config;
     await mkdir(this.runDir, { recursive: true, mode: 0o700 });
     const current = await this.status(vmid).catch((e: unknown) => {
@@ -316,6 +327,7 @@ export class QemuDriver implements GuestDriver {
       runDir: this.runDir,
       accel: await this.accelerator(),
       firmware: await this.firmware(config, paths),
+      paused: options.paused,
     });
 
     // O_APPEND: QEMU's -D stream writes to the same file.

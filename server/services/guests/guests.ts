@@ -127,7 +127,8 @@ function follow(db: Db, client: AgentClient, node: string, upid: string, created
     .finally(() => void syncNode(db, node).catch(() => undefined));
 }
 
-async function started(
+/** Records a task the agent just started, follows it, and answers its UPID. */
+export async function started(
   db: Db,
   client: AgentClient,
   node: string,
@@ -139,7 +140,8 @@ async function started(
   return { upid };
 }
 
-async function guestNode(db: Db, vmid: number): Promise<string> {
+/** The node a guest lives on; NOT_FOUND when the console knows no such VM. */
+export async function guestNode(db: Db, vmid: number): Promise<string> {
   const g = await db.guest.findUnique({ where: { vmid }, select: { nodeName: true } });
   if (!g) throw new AppError('NOT_FOUND', `VM ${vmid} does not exist`);
   return g.nodeName;

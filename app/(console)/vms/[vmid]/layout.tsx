@@ -19,6 +19,7 @@ export default async function VmLayout({
       tabs={[
         { href: `/vms/${vmid}`, label: 'Summary' },
         { href: `/vms/${vmid}/hardware`, label: 'Hardware' },
+        { href: `/vms/${vmid}/snapshots`, label: 'Snapshots' },
       ]}
     >
       {children}

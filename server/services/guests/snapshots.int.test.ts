@@ -1,0 +1,361 @@
+import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { TRPCError } from '@trpc/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ZodError } from 'zod';
+import { isAlive, readPidFile } from '@/agent/drivers/qemu/proc';
+import { buildTestImage, SerialReader } from '@/agent/drivers/qemu/test-helpers';
+import { exec, ExecError } from '@/agent/lib/exec';
+import { createAgent, type Agent } from '@/agent/server/agent';
+import { AppError } from '@/server/errors';
+import { resetEnvCache } from '@/server/env';
+import { registerLocalNode } from '@/server/services/nodes/nodes';
+import { uploadIso } from '@/server/services/nodes/storage';
+import { completeSetup } from '@/server/services/setup/setup';
+import { callerFor, sessionActor } from '@/server/testing/caller';
+import { openTestDb, type TestDb } from '@/server/testing/test-db';
+import { listSnapshotEntries } from './snapshots';
+
+// Snapshots end to end: tRPC procedures (with their permission checks) → the
+// console's snapshot service → a real agent → qemu-img / QMP on real QEMU (TCG).
+
+const ADMIN = 'admin@local';
+const NODE = 'hx-snap1';
+const ISO = 'horcrux-test.iso';
+
+let t: TestDb;
+let consoleDir: string;
+let agentDir: string;
+let agent: Agent;
+const dbKey = Symbol.for('horcrux.db');
+
+const admin = () => callerFor(t.db, sessionActor(ADMIN));
+
+async function refusal(p: Promise<unknown>): Promise<TRPCError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof TRPCError) return e;
+    throw e;
+  }
+  throw new Error('expected a refusal, got success');
+}
+
+function fieldOf(e: TRPCError): string | undefined {
+  if (e.cause instanceof ZodError) return e.cause.issues[0]?.path.join('.');
+  if (e.cause instanceof AppError) return e.cause.field;
+  return undefined;
+}
+
+async function taskDone(upid: string, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const log = await admin().task.log({ upid });
+    if (log.status !== 'running') return log;
+    if (Date.now() > deadline) throw new Error(`task ${upid} still running after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+/** Runs a task to its end and expects OK, showing its log otherwise. */
+async function ok(p: Promise<{ upid: string }>) {
+  const { upid } = await p;
+  const log = await taskDone(upid);
+  expect(log.status, log.lines.map((l) => l.t).join('\n')).toBe('OK');
+  return log;
+}
+
+function imagePath(vmid: number, file = `vm-${vmid}-disk-0.qcow2`): string {
+  return path.join(agentDir, 'storage', 'local', 'images', String(vmid), file);
+}
+
+/** `qemu-io` on a stopped guest's image: writes a byte pattern, or checks it (false on a mismatch). */
+async function qemuIo(vmid: number, op: 'write' | 'read', pattern: number): Promise<boolean> {
+  const cmd = `${op} -P 0x${pattern.toString(16)} 0 64k`;
+  try {
+    await exec('qemu-io', ['-f', 'qcow2', '-c', cmd, imagePath(vmid)]);
+    return true;
+  } catch (e) {
+    if (e instanceof ExecError && op === 'read' && /Pattern verification failed/.test(e.stdout + e.stderr))
+      return false;
+    throw e;
+  }
+}
+
+/** The recorded tree as `name<-parent` pairs, and the current position. */
+async function tree(vmid: number) {
+  const l = await admin().snapshot.list({ vmid });
+  return {
+    edges: Object.fromEntries(l.snapshots.map((s) => [s.name, s.parent])),
+    current: l.parent,
+    list: l,
+  };
+}
+
+async function createGuest(vmid: number, extra: Record<string, unknown> = {}) {
+  await ok(
+    admin().vm.create({
+      node: NODE,
+      vmid,
+      name: `snap-${vmid}`,
+      memoryMiB: 64,
+      nics: [],
+      disks: [{ slot: 'scsi0', sizeMiB: 16, format: 'qcow2' }],
+      ...extra,
+    }),
+  );
+}
+
+beforeAll(async () => {
+  const image = await buildTestImage();
+  consoleDir = await mkdtemp(path.join(os.tmpdir(), 'hx-snap-console-'));
+  process.env.HORCRUX_DATA_DIR = consoleDir;
+  process.env.NEXTAUTH_SECRET = randomBytes(36).toString('base64url');
+  resetEnvCache();
+  t = await openTestDb('pglite');
+  await completeSetup(
+    t.db,
+    { clusterName: 'hx-snap', username: 'admin', password: 'admin password 1', email: '' },
+    { ip: '127.0.0.1' },
+  );
+  agentDir = await mkdtemp(path.join(os.tmpdir(), 'hx-snap-agent-'));
+  agent = await createAgent({
+    dataDir: agentDir,
+    port: 0,
+    host: '127.0.0.1',
+    driver: 'qemu',
+    nodeName: NODE,
+    log: () => undefined,
+  });
+  expect(await registerLocalNode(t.db, agent.dataDir, agent.url)).toBe(NODE);
+  await uploadIso(t.db, sessionActor(ADMIN), {
+    node: NODE,
+    storage: 'local',
+    filename: ISO,
+    size: (await stat(image.iso)).size,
+    body: createReadStream(image.iso),
+    ip: '127.0.0.1',
+  });
+}, 900_000);
+
+afterAll(async () => {
+  await agent?.close().catch(() => undefined);
+  for (const name of (await readdir(agent?.runDir ?? '/nonexistent').catch(() => [])).filter((n) =>
+    n.endsWith('.pid'),
+  )) {
+    const pid = await readPidFile(path.join(agent.runDir, name));
+    if (pid !== null && (await isAlive(pid))) process.kill(pid, 'SIGKILL');
+  }
+  delete (globalThis as Record<symbol, unknown>)[dbKey];
+  await t?.close();
+  for (const dir of [agentDir, consoleDir]) if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('snapshots of a stopped guest (qemu-img)', () => {
+  const vmid = 200;
+  beforeAll(() => createGuest(vmid), 120_000);
+
+  it('A, overwrite, B, rollback to A: the disk reads the first pattern again', async () => {
+    expect(await qemuIo(vmid, 'write', 0x11)).toBe(true);
+    await ok(admin().snapshot.create({ vmid, name: 'A', description: 'first pattern' }));
+    expect(await qemuIo(vmid, 'write', 0x22)).toBe(true);
+    await ok(admin().snapshot.create({ vmid, name: 'B' }));
+    expect(await qemuIo(vmid, 'read', 0x11)).toBe(false);
+
+    await ok(admin().snapshot.rollback({ vmid, name: 'A' }));
+    expect(await qemuIo(vmid, 'read', 0x11)).toBe(true);
+
+    const { edges, current, list } = await tree(vmid);
+    expect(edges).toEqual({ A: null, B: 'A' });
+    expect(current).toBe('A');
+    expect(list.running).toBe(false);
+    expect(list.unrecorded).toEqual([]);
+    expect(list.snapshots.every((s) => s.missing.length === 0 && !s.vmstate)).toBe(true);
+    expect(list.snapshots.find((s) => s.name === 'A')?.description).toBe('first pattern');
+    expect(list.can).toEqual({ snapshot: true, rollback: true });
+
+    // Rollback to B brings the second pattern back.
+    await ok(admin().snapshot.rollback({ vmid, name: 'B' }));
+    expect(await qemuIo(vmid, 'read', 0x22)).toBe(true);
+    await ok(admin().snapshot.rollback({ vmid, name: 'A' }));
+  });
+
+  it('A → B, rollback A, C: C descends from A, current is C; delete A re-links its children', async () => {
+    await ok(admin().snapshot.create({ vmid, name: 'C' }));
+    let s = await tree(vmid);
+    expect(s.edges).toEqual({ A: null, B: 'A', C: 'A' });
+    expect(s.current).toBe('C');
+
+    // The Proxmox-shaped list the REST API returns.
+    const entries = await listSnapshotEntries(t.db, sessionActor(ADMIN), vmid);
+    expect(entries.map((e) => [e.name, e.parent ?? null])).toEqual([
+      ['A', null],
+      ['B', 'A'],
+      ['C', 'A'],
+      ['current', 'C'],
+    ]);
+    expect(entries.at(-1)).toMatchObject({ name: 'current', running: 0, description: 'You are here!' });
+    expect(entries[0]).toMatchObject({ vmstate: 0, description: 'first pattern' });
+
+    await ok(admin().snapshot.delete({ vmid, name: 'A' }));
+    s = await tree(vmid);
+    expect(s.edges).toEqual({ B: null, C: null });
+    expect(s.current).toBe('C');
+    const { stdout } = await exec('qemu-img', ['snapshot', '-l', imagePath(vmid)]);
+    expect(stdout).not.toMatch(/\sA\s/);
+    expect(stdout).toMatch(/\sB\s/);
+
+    // Deleting the current position moves it to its parent.
+    await ok(admin().snapshot.create({ vmid, name: 'D' }));
+    expect((await tree(vmid)).edges).toEqual({ B: null, C: null, D: 'C' });
+    await ok(admin().snapshot.delete({ vmid, name: 'D' }));
+    s = await tree(vmid);
+    expect(s.current).toBe('C');
+    expect(s.edges).toEqual({ B: null, C: null });
+  });
+
+  it('edits a description without a task', async () => {
+    expect(await admin().snapshot.update({ vmid, name: 'C', description: 'after the rollback' })).toBeNull();
+    expect((await tree(vmid)).list.snapshots.find((s) => s.name === 'C')?.description).toBe('after the rollback');
+  });
+
+  it('refuses bad names, duplicates, "current", and a rollback while a task holds the lock; nothing changes', async () => {
+    const before = await tree(vmid);
+    for (const name of ['1st', 'with space', 'semi;colon', '-dash', 'x'.repeat(41), '', 'current']) {
+      const e = await refusal(admin().snapshot.create({ vmid, name }));
+      expect(e.code, name).toBe('BAD_REQUEST');
+      expect(fieldOf(e), name).toBe('name');
+    }
+    const cur = await refusal(admin().snapshot.delete({ vmid, name: 'current' }));
+    expect(cur.code).toBe('BAD_REQUEST');
+    expect(cur.message).toContain("'current' is reserved");
+
+    const dup = await refusal(admin().snapshot.create({ vmid, name: 'C' }));
+    expect(dup.code).toBe('CONFLICT');
+    expect(dup.message).toContain('has a snapshot named C already');
+
+    const none = await refusal(admin().snapshot.rollback({ vmid, name: 'Nope' }));
+    expect(none.code).toBe('NOT_FOUND');
+
+    // A task holding the guest (as any running operation does) blocks a rollback.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const upid = agent.tasks.start({
+      type: 'qmconfig',
+      id: String(vmid),
+      user: ADMIN,
+      locks: [`guest:${vmid}`],
+      run: () => held,
+    });
+    try {
+      const locked = await refusal(admin().snapshot.rollback({ vmid, name: 'B' }));
+      expect(locked.code).toBe('CONFLICT');
+      expect(locked.message).toContain(upid);
+      const lockedDel = await refusal(admin().snapshot.delete({ vmid, name: 'B' }));
+      expect(lockedDel.message).toContain(upid);
+    } finally {
+      release();
+      await agent.tasks.wait(upid);
+    }
+    const after = await tree(vmid);
+    expect(after.edges).toEqual(before.edges);
+    expect(after.current).toBe(before.current);
+  });
+
+  it('flags a recorded snapshot missing on disk and shows an unrecorded one; refuses to roll back to the missing one', async () => {
+    await exec('qemu-img', ['snapshot', '-d', 'B', imagePath(vmid)]);
+    await exec('qemu-img', ['snapshot', '-c', 'stray', imagePath(vmid)]);
+    const { list } = await tree(vmid);
+    const b = list.snapshots.find((s) => s.name === 'B')!;
+    expect(b.missing).toEqual([{ slot: 'scsi0', volume: `local:${vmid}/vm-${vmid}-disk-0.qcow2` }]);
+    expect(list.unrecorded).toMatchObject([{ name: 'stray', slot: 'scsi0' }]);
+
+    const e = await refusal(admin().snapshot.rollback({ vmid, name: 'B' }));
+    expect(e.code).toBe('CONFLICT');
+    expect(e.message).toContain('missing on scsi0');
+    const clash = await refusal(admin().snapshot.create({ vmid, name: 'stray' }));
+    expect(clash.message).toContain('unrecorded snapshot named stray');
+
+    // Deleting cleans up both: the record of B, and the stray snapshot on disk.
+    await ok(admin().snapshot.delete({ vmid, name: 'B' }));
+    await ok(admin().snapshot.delete({ vmid, name: 'stray' }));
+    const after = await tree(vmid);
+    expect(after.edges).toEqual({ C: null });
+    expect(after.list.unrecorded).toEqual([]);
+  });
+});
+
+describe('a guest on raw storage', () => {
+  const vmid = 201;
+  beforeAll(() => createGuest(vmid, { disks: [{ slot: 'virtio0', sizeMiB: 8, format: 'raw' }] }), 120_000);
+
+  it('is refused with the disk and the reason', async () => {
+    const l = await admin().snapshot.list({ vmid });
+    expect(l.capability.snapshot).toBe(false);
+    expect(l.capability.reason).toContain('disk virtio0');
+    const e = await refusal(admin().snapshot.create({ vmid, name: 'A' }));
+    expect(e.code).toBe('CONFLICT');
+    expect(e.message).toMatch(/disk virtio0: local:201\/vm-201-disk-0\.raw is a raw image .*no snapshot table/);
+    expect((await admin().snapshot.list({ vmid })).snapshots).toEqual([]);
+  });
+});
+
+describe('snapshots of a running guest (QMP jobs)', () => {
+  const vmid = 202;
+  let serial: SerialReader;
+
+  beforeAll(async () => {
+    await createGuest(vmid, { memoryMiB: 160, cdrom: { volume: `local:iso/${ISO}` }, boot: ['ide2', 'scsi0'] });
+    await ok(admin().vm.action({ vmid, action: 'start' }));
+    serial = await SerialReader.connect(path.join(agent.runDir, `${vmid}.serial`));
+    await serial.waitFor(/HORCRUX-TEST-GUEST HEARTBEAT \d+/, 120_000);
+  }, 240_000);
+  afterAll(() => serial?.close());
+
+  it('with RAM: after a rollback the guest runs again from where the snapshot was taken', async () => {
+    const at = serial.lastHeartbeat();
+    await ok(admin().snapshot.create({ vmid, name: 'live', vmstate: true, description: 'with RAM' }));
+    const l = await admin().snapshot.list({ vmid });
+    expect(l.running).toBe(true);
+    expect(l.capability.withMemory).toBe(true);
+    expect(l.snapshots.find((s) => s.name === 'live')).toMatchObject({ vmstate: true, missing: [] });
+
+    // Change the guest's state: its heartbeat counter moves on.
+    await serial.waitFor(new RegExp(`HEARTBEAT ${at + 4}\\b`), 60_000);
+    const moved = serial.lastHeartbeat();
+    serial.text = '';
+    await ok(admin().snapshot.rollback({ vmid, name: 'live' }));
+    expect(await agent.driver.status(vmid)).toMatchObject({ state: 'running', qmpStatus: 'running' });
+    // The counter continues from the snapshot's moment, not from where it had got to.
+    await serial.waitFor(/HEARTBEAT \d+/, 60_000);
+    const resumed = Number(/HEARTBEAT (\d+)/.exec(serial.text)![1]);
+    expect(resumed).toBeLessThan(moved);
+    expect(resumed).toBeGreaterThanOrEqual(at);
+    expect((await tree(vmid)).current).toBe('live');
+  });
+
+  it('without RAM while running, deleted live; rollback to it leaves the guest stopped; rollback with RAM from stopped runs it again', async () => {
+    await ok(admin().snapshot.create({ vmid, name: 'disks' }));
+    await ok(admin().snapshot.create({ vmid, name: 'scratch' }));
+    expect((await tree(vmid)).edges).toEqual({ live: null, disks: 'live', scratch: 'disks' });
+    await ok(admin().snapshot.delete({ vmid, name: 'scratch' }));
+    expect((await admin().snapshot.list({ vmid })).unrecorded).toEqual([]);
+    expect((await tree(vmid)).current).toBe('disks');
+
+    const log = await ok(admin().snapshot.rollback({ vmid, name: 'disks' }));
+    expect(log.lines.map((l) => l.t).join('\n')).toContain('holds no RAM state');
+    expect((await agent.driver.status(vmid)).state).toBe('stopped');
+    expect((await tree(vmid)).current).toBe('disks');
+
+    serial.close();
+    await ok(admin().snapshot.rollback({ vmid, name: 'live' }));
+    expect(await agent.driver.status(vmid)).toMatchObject({ state: 'running', qmpStatus: 'running' });
+    serial = await SerialReader.connect(path.join(agent.runDir, `${vmid}.serial`));
+    await serial.waitFor(/HEARTBEAT \d+/, 60_000);
+    expect((await tree(vmid)).current).toBe('live');
+    await ok(admin().vm.action({ vmid, action: 'stop' }));
+  });
+});
