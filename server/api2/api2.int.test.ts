@@ -365,6 +365,12 @@ const PROXMOX_CHECKS: Record<string, string> = {
   'POST /nodes/{node}/qemu/{vmid}/status/suspend': '/vms/{vmid} VM.PowerMgmt',
   'POST /nodes/{node}/qemu/{vmid}/status/resume': '/vms/{vmid} VM.PowerMgmt',
   'DELETE /nodes/{node}/qemu/{vmid}': '/vms/{vmid} VM.Allocate',
+  'GET /nodes/{node}/qemu/{vmid}/snapshot': '/vms/{vmid} VM.Audit',
+  'POST /nodes/{node}/qemu/{vmid}/snapshot': '/vms/{vmid} VM.Snapshot',
+  'GET /nodes/{node}/qemu/{vmid}/snapshot/{snapname}/config': '/vms/{vmid} VM.Audit',
+  'PUT /nodes/{node}/qemu/{vmid}/snapshot/{snapname}/config': '/vms/{vmid} VM.Snapshot',
+  'DELETE /nodes/{node}/qemu/{vmid}/snapshot/{snapname}': '/vms/{vmid} VM.Snapshot',
+  'POST /nodes/{node}/qemu/{vmid}/snapshot/{snapname}/rollback': '/vms/{vmid} VM.Snapshot|VM.Snapshot.Rollback',
 };
 
 function declared(e: (typeof ENDPOINTS)[number]): string {
@@ -388,6 +394,7 @@ describe('every endpoint checks authentication and its privilege', () => {
       .replace('{storage}', 'local')
       .replace('{volume}', encodeURIComponent('local:iso/horcrux-test.iso'))
       .replace('{userid}', 'admin@local')
+      .replace('{snapname}', 'snap1')
       .replace('{upid}', encodeURIComponent(upid));
   // Bad parameters: past the check they fail validation, so a probe changes nothing.
   const body = (e: (typeof ENDPOINTS)[number]) =>

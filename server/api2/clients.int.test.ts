@@ -117,12 +117,24 @@ describe('python3-proxmoxer (Debian)', () => {
         message: expect.stringContaining('Parameter verification failed.') as unknown,
       });
       expect(s.get('config-put')).toMatchObject({ memory: 192, description: 'changed by proxmoxer' });
+      expect(s.get('snapshot')).toMatchObject({ exitstatus: 'OK', type: 'qmsnapshot' });
+      expect(s.get('snapshots')).toEqual([
+        expect.objectContaining({ name: 'before', description: 'before start', vmstate: 0 }),
+        expect.objectContaining({ name: 'current', parent: 'before', running: 0 }),
+      ]);
+      expect(s.get('snapshot-config')).toMatchObject({
+        description: 'before start',
+        snaptime: expect.any(Number) as unknown,
+      });
       expect(s.get('start')).toMatchObject({ exitstatus: 'OK', type: 'qmstart' });
       expect(s.get('status-running')).toMatchObject({ status: 'running', vmid, name: `pxr-${vmid}` });
       // Proxmox's wording: the failed task's exit status says it is already running.
       expect((s.get('start-again') as { exitstatus: string }).exitstatus).toContain('already running');
       expect(s.get('stop')).toMatchObject({ exitstatus: 'OK', type: 'qmstop' });
       expect(s.get('status-stopped')).toMatchObject({ status: 'stopped' });
+      expect(s.get('rollback')).toMatchObject({ exitstatus: 'OK', type: 'qmrollback' });
+      expect(s.get('delsnapshot')).toMatchObject({ exitstatus: 'OK', type: 'qmdelsnapshot' });
+      expect(s.get('snapshots-after')).toEqual([expect.objectContaining({ name: 'current' })]);
       expect((s.get('log') as { n: number; t: string }[])[0]).toMatchObject({ n: 1, t: expect.any(String) as unknown });
       expect(s.get('delete')).toMatchObject({ exitstatus: 'OK', type: 'qmdestroy' });
       expect(s.get('gone')).toMatchObject({
@@ -134,7 +146,7 @@ describe('python3-proxmoxer (Debian)', () => {
 });
 
 describe('Ansible community.general proxmox modules (Debian ansible)', () => {
-  it('creates, starts, stops and deletes a VM with proxmox_kvm, and lists users with proxmox_user_info', async () => {
+  it('creates, starts, stops and deletes a VM with proxmox_kvm, snapshots it with proxmox_snap, and lists users with proxmox_user_info', async () => {
     const vmid = 160;
     const dir = await mkdtemp(path.join(os.tmpdir(), 'hx-ansible-'));
     try {
@@ -186,6 +198,9 @@ describe('Ansible community.general proxmox modules (Debian ansible)', () => {
       expect(results.get('Start it')).toMatchObject({ changed: true, msg: `VM ${vmid} started` });
       expect(results.get('Read its state')).toMatchObject({ status: 'running' });
       expect(results.get('Stop it (ACPI, forced if the guest ignores it)')).toMatchObject({ changed: true });
+      expect(results.get('Take a snapshot')).toMatchObject({ changed: true, msg: 'Snapshot before created' });
+      expect(results.get('Roll back to it')).toMatchObject({ changed: true, msg: 'Snapshot before rolled back' });
+      expect(results.get('Remove it')).toMatchObject({ changed: true, msg: 'Snapshot before removed' });
       const users = results.get('List users')!.proxmox_users as { userid: string; enabled: boolean; domain: string }[];
       expect(users).toContainEqual(expect.objectContaining({ userid: c.admin.userid, enabled: true, domain: 'local' }));
       expect(results.get('One user')!.proxmox_users).toEqual([expect.objectContaining({ userid: c.admin.userid })]);

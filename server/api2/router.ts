@@ -3,6 +3,7 @@ import { accessEndpoints } from './routes/access';
 import { clusterEndpoints } from './routes/cluster';
 import { nodeEndpoints } from './routes/nodes';
 import { qemuEndpoints } from './routes/qemu';
+import { snapshotEndpoints } from './routes/snapshots';
 
 /** Every /api2/json endpoint; the coverage test enumerates this table. */
 export const ENDPOINTS: readonly Endpoint[] = [
@@ -10,6 +11,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
   ...clusterEndpoints,
   ...nodeEndpoints,
   ...qemuEndpoints,
+  ...snapshotEndpoints,
 ];
 
 export type Match =

@@ -71,12 +71,19 @@ except ResourceException as e:
 px.nodes(node).qemu(vmid).config.put(memory=192, description="changed by proxmoxer")
 step("config-put", px.nodes(node).qemu(vmid).config.get())
 
+step("snapshot", wait(px.nodes(node).qemu(vmid).snapshot.post(snapname="before", description="before start")))
+step("snapshots", px.nodes(node).qemu(vmid).snapshot.get())
+step("snapshot-config", px.nodes(node).qemu(vmid).snapshot("before").config.get())
+
 step("start", wait(px.nodes(node).qemu(vmid).status.start.post()))
 step("status-running", px.nodes(node).qemu(vmid).status.current.get())
 step("start-again", wait(px.nodes(node).qemu(vmid).status.start.post()))
 
 step("stop", wait(px.nodes(node).qemu(vmid).status.stop.post()))
 step("status-stopped", px.nodes(node).qemu(vmid).status.current.get())
+step("rollback", wait(px.nodes(node).qemu(vmid).snapshot("before").rollback.post()))
+step("delsnapshot", wait(px.nodes(node).qemu(vmid).snapshot("before").delete()))
+step("snapshots-after", px.nodes(node).qemu(vmid).snapshot.get())
 log = px.nodes(node).tasks(upid).log.get()
 step("log", log)
 step("delete", wait(px.nodes(node).qemu(vmid).delete()))

@@ -200,7 +200,11 @@ export const qemuEndpoints = [
     access: perm(['VM.Audit']),
     params: ZVm.extend({ current: zBool.optional(), snapshot: z.string().optional() }).strict(),
     handler: async (ctx, p) => {
-      if (p.snapshot !== undefined) throw paramErrorOf('snapshot', 'snapshots are not supported by this API yet');
+      if (p.snapshot !== undefined)
+        throw paramErrorOf(
+          'snapshot',
+          'Horcrux keeps no VM config with a snapshot: read .../snapshot/{snapname}/config',
+        );
       const g = await guestOn(ctx, p.node, p.vmid);
       return toProxmoxConfig(effectiveConfig(g, p.current), await diskSizes(ctx, g));
     },
