@@ -5,7 +5,7 @@
 set -euo pipefail
 
 runtime=(qemu-system-x86 qemu-utils ovmf openssl ca-certificates)
-testing=(chromium fonts-dejavu-core postgresql isolinux syslinux-common xorriso busybox-static cpio xz-utils websockify prometheus python3-proxmoxer ansible)
+testing=(chromium fonts-dejavu-core postgresql isolinux syslinux-common xorriso busybox-static cpio xz-utils websockify prometheus python3-proxmoxer python3-requests ansible)
 
 want=("${runtime[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${testing[@]}")

@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import path from 'node:path';
 import next from 'next';
 import { ensureSecret } from '@/server/access/secret';
+import { handleApi2, isApi2Request } from '@/server/api2/handler';
 import { closeDb, migrateAndOpen } from '@/server/db';
 import { env } from '@/server/env';
 import { ensureBuiltinRoles } from '@/server/services/access/roles';
@@ -40,6 +41,11 @@ async function main(): Promise<void> {
     req.headers['x-forwarded-for'] = req.socket.remoteAddress ?? '';
     req.headers['x-forwarded-proto'] = cfg.HORCRUX_HTTP ? 'http' : 'https';
     req.headers['x-forwarded-host'] = req.headers.host ?? `localhost:${cfg.HORCRUX_PORT}`;
+    // The Proxmox-compatible API is a plain handler, so it sets the status line's text itself.
+    if (isApi2Request(req.url)) {
+      void handleApi2(db, req, res);
+      return;
+    }
     handle(req, res).catch((e: unknown) => {
       console.error('request failed:', e);
       if (!res.headersSent) res.writeHead(500).end('internal error');

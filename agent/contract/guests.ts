@@ -30,6 +30,29 @@ export const ZMac = z
   .regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i, 'must look like aa:bb:cc:dd:ee:ff')
   .refine((m) => (parseInt(m.slice(0, 2), 16) & 1) === 0, 'must be a unicast address');
 
+/** Proxmox's `ostype` values: a hint about the guest OS, kept with the config. */
+export const ZOsType = z.enum([
+  'other',
+  'wxp',
+  'w2k',
+  'w2k3',
+  'w2k8',
+  'wvista',
+  'win7',
+  'win8',
+  'win10',
+  'win11',
+  'l24',
+  'l26',
+  'solaris',
+]);
+
+/** A tag, Proxmox's `pve-tag` rule. */
+export const ZTag = z
+  .string()
+  .max(64)
+  .regex(/^[a-z0-9_][a-z0-9_\-+.]*$/i, 'must start with a letter, digit or _; then letters, digits, _ - + .');
+
 /** A disk of a guest: an image volume on a storage of this node. */
 export const ZGuestDisk = z.object({
   slot: ZDiskSlot,
@@ -60,6 +83,10 @@ export const ZGuestKernel = z.object({
  */
 export type GuestConfig = Omit<DriverGuestConfig, 'disks' | 'cdrom' | 'kernel'> & {
   disks: GuestDisk[];
+  /** Notes shown with the guest (Proxmox's `description`); not given to the hypervisor. */
+  description?: string;
+  tags?: string[];
+  ostype?: z.infer<typeof ZOsType>;
   /** An ISO volume in the CD-ROM drive (`ide2`), or no drive. */
   cdrom: { volume: string } | null;
   kernel?: { volume: string; initrd?: string; cmdline?: string };
@@ -84,6 +111,9 @@ const fields = {
   serial: z.boolean(),
   vga: ZVgaType,
   kernel: ZGuestKernel.optional(),
+  description: z.string().max(8192).optional(),
+  tags: z.array(ZTag).max(32).optional(),
+  ostype: ZOsType.optional(),
 };
 
 /** The stored hardware of a guest. */
@@ -128,6 +158,9 @@ export const ZCreateGuestInput = z.object({
   serial: fields.serial.default(true),
   vga: fields.vga.default('std'),
   kernel: fields.kernel,
+  description: fields.description,
+  tags: fields.tags,
+  ostype: fields.ostype,
 });
 export type CreateGuestInput = z.input<typeof ZCreateGuestInput>;
 
@@ -136,6 +169,7 @@ export type CreateGuestInput = z.input<typeof ZCreateGuestInput>;
  * them at once; a running one keeps them as pending until its next start or
  * reboot (Proxmox's pending section). `kernel: null` removes direct kernel boot.
  * Disks change through resize (and later attach/detach), not here.
+ * `description`, `tags`, `ostype`: null removes them.
  */
 export const ZUpdateGuestInput = z
   .object({
@@ -151,6 +185,9 @@ export const ZUpdateGuestInput = z
     serial: fields.serial,
     vga: fields.vga,
     kernel: ZGuestKernel.nullable(),
+    description: z.string().max(8192).nullable(),
+    tags: z.array(ZTag).max(32).nullable(),
+    ostype: ZOsType.nullable(),
   })
   .partial()
   .strict()

@@ -71,10 +71,17 @@ export class GuestStore {
 /** The config a start would use: the stored one with the pending changes applied. */
 export function applyPending(config: GuestConfig, pending: PendingChanges | null): GuestConfig {
   if (!pending) return config;
-  const { kernel, ...rest } = pending;
+  const { kernel, description, tags, ostype, ...rest } = pending;
   const next: GuestConfig = { ...config, ...rest };
   if (kernel === null) delete next.kernel;
   else if (kernel !== undefined) next.kernel = kernel;
+  // null removes an optional field.
+  if (description === null) delete next.description;
+  else if (description !== undefined) next.description = description;
+  if (tags === null) delete next.tags;
+  else if (tags !== undefined) next.tags = tags;
+  if (ostype === null) delete next.ostype;
+  else if (ostype !== undefined) next.ostype = ostype;
   return next;
 }
 

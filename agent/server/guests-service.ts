@@ -159,6 +159,9 @@ export class GuestsService {
       serial: input.serial,
       vga: input.vga,
       ...(input.kernel ? { kernel: input.kernel } : {}),
+      ...(input.description !== undefined ? { description: input.description } : {}),
+      ...(input.tags !== undefined ? { tags: input.tags } : {}),
+      ...(input.ostype !== undefined ? { ostype: input.ostype } : {}),
     };
     // Check the boot order against the slots the disks will have.
     assertBootOrder({

@@ -5,12 +5,14 @@ import { sessionSecret } from './secret';
 
 /**
  * Who is calling: a user through a browser session, or an API token
- * `user@realm!name` (Authorization: PVEAPIToken=...). `userid` is always the
+ * `user@realm!name` (Authorization: PVEAPIToken=...), or an /api2 ticket. `userid` is always the
  * user (for a token, its owner); `tokenid` is the full token id.
  */
 export type Actor =
   | { kind: 'session'; userid: string; sessionId: string }
-  | { kind: 'token'; userid: string; tokenid: string; privsep: boolean };
+  | { kind: 'token'; userid: string; tokenid: string; privsep: boolean }
+  /** A Proxmox-style API ticket (`PVE:user@realm:…`, server/api2/ticket.ts): stateless, valid two hours. */
+  | { kind: 'ticket'; userid: string };
 
 /** The name the audit log and messages use: the user id, or the full token id. */
 export function actorName(actor: Actor): string {

@@ -1,4 +1,12 @@
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  hkdfSync,
+  randomBytes,
+  timingSafeEqual,
+} from 'node:crypto';
 import { sessionSecret } from './secret';
 
 /**
@@ -9,7 +17,10 @@ import { sessionSecret } from './secret';
  */
 export type SealPurpose = 'totp' | 'oidc-client-secret' | 'oidc-state' | 'node-token';
 
-function keyFor(purpose: SealPurpose, secret: string): Buffer {
+/** What a MAC signs (never a key of another purpose): Proxmox-style API tickets and CSRF tokens. */
+export type MacPurpose = 'api-ticket' | 'api-csrf';
+
+function keyFor(purpose: SealPurpose | MacPurpose, secret: string): Buffer {
   return Buffer.from(
     hkdfSync(
       'sha256',
@@ -39,6 +50,18 @@ export function unseal(purpose: SealPurpose, sealed: string, secret = sessionSec
   decipher.setAAD(Buffer.from(purpose, 'utf8'));
   decipher.setAuthTag(Buffer.from(tag, 'base64url'));
   return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
+}
+
+/** HMAC-SHA256 of `data` under the purpose's key, base64 without padding (Proxmox's ticket signatures are base64). */
+export function mac(purpose: MacPurpose, data: string, secret = sessionSecret()): string {
+  return createHmac('sha256', keyFor(purpose, secret)).update(data, 'utf8').digest('base64').replace(/=+$/, '');
+}
+
+/** Constant-time comparison of two MACs as written by {@link mac}. */
+export function sameMac(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'utf8');
+  const y = Buffer.from(b, 'utf8');
+  return x.length === y.length && x.length > 0 && timingSafeEqual(x, y);
 }
 
 export function sha256Hex(value: string): string {

@@ -36,6 +36,24 @@ export const SECOND_FACTOR_WRONG = 'second factor required: that code is wrong o
  * user and per address, audited, and all look the same to the caller.
  */
 export async function signIn(db: Db, input: SignInInput): Promise<{ userid: string; sessionId: string }> {
+  const userid = await checkSignIn(db, input);
+  const sessionId = await createSession(db, userid, input);
+  await audit(db, { actor: userid, ip: input.ip, action: 'auth.sign-in', result: 'ok' });
+  return { userid, sessionId };
+}
+
+/** A user that exists, is enabled and has not expired: who may hold a session or a ticket. */
+export async function userIsUsable(db: Db, userid: string, now = new Date()): Promise<boolean> {
+  const u = await db.user.findUnique({ where: { id: userid }, select: { enabled: true, expiresAt: true } });
+  return !!u && u.enabled && (!u.expiresAt || u.expiresAt > now);
+}
+
+/**
+ * Every rule of a password sign-in (throttle, password, account state, second
+ * factor, audit of failures) without opening a session; the API's tickets
+ * (server/api2) use it. Answers the user id.
+ */
+export async function checkSignIn(db: Db, input: SignInInput): Promise<string> {
   const userid = input.username.includes('@')
     ? input.username.trim()
     : `${input.username.trim()}@${input.realm ?? 'local'}`;
@@ -87,7 +105,5 @@ export async function signIn(db: Db, input: SignInInput): Promise<{ userid: stri
   }
 
   await clearUserThrottle(db, keys);
-  const sessionId = await createSession(db, userid, input);
-  await audit(db, { actor: userid, ip: input.ip, action: 'auth.sign-in', result: 'ok' });
-  return { userid, sessionId };
+  return userid;
 }

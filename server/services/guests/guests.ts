@@ -259,6 +259,9 @@ export const FIELD_PRIVILEGE = {
   serial: 'VM.Config.HWType',
   vga: 'VM.Config.HWType',
   kernel: 'VM.Config.Options',
+  description: 'VM.Config.Options',
+  tags: 'VM.Config.Options',
+  ostype: 'VM.Config.Options',
 } as const;
 
 export async function updateGuest(

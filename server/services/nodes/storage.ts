@@ -1,9 +1,18 @@
 import type { Readable } from 'node:stream';
-import type { Volume } from '@/agent/contract/storage';
+import type { Storage, Volume } from '@/agent/contract/storage';
+import type { Permissions } from '@/server/services/access/permissions';
 import type { Actor } from '@/server/access/actor';
 import type { Db } from '@/server/db';
 import { audit } from '@/server/services/audit/audit';
 import { clientFor } from './nodes';
+
+/** Storages of a node on which the caller holds Datastore.Audit or Datastore.AllocateSpace (Proxmox's filter). */
+export async function listStorages(db: Db, actor: Actor, perms: Permissions, node: string): Promise<Storage[]> {
+  const client = await clientFor(db, node, actor.userid);
+  return (await client.listStorages()).storages.filter(
+    (s) => perms.has('Datastore.Audit', `/storage/${s.id}`) || perms.has('Datastore.AllocateSpace', `/storage/${s.id}`),
+  );
+}
 
 export async function listVolumes(
   db: Db,

@@ -2,7 +2,8 @@ import type { Db } from '@/server/db';
 import { AppError } from '@/server/errors';
 import type { Permissions } from '@/server/services/access/permissions';
 import { clientFor } from '@/server/services/nodes/nodes';
-import { recordTasks } from '@/server/services/nodes/sync';
+import { recordTasks, syncNode } from '@/server/services/nodes/sync';
+import type { TaskStatus } from '@/agent/contract/tasks';
 
 export type TaskRow = {
   upid: string;
@@ -47,13 +48,7 @@ export async function taskLog(
   total: number;
   running: boolean;
 }> {
-  const task = await db.task.findUnique({
-    where: { upid: input.upid },
-    select: { node: true, userId: true, status: true, endedAt: true },
-  });
-  if (!task || (task.userId !== userid && !perms.has('Sys.Audit', `/nodes/${task.node}`))) {
-    throw new AppError('NOT_FOUND', 'no such task');
-  }
+  const task = await visibleTask(db, perms, userid, input.upid);
   const client = await clientFor(db, task.node, userid);
   const [log, status] = await Promise.all([
     client.taskLog(input.upid, { start: input.start }),
@@ -65,4 +60,64 @@ export async function taskLog(
     endedAt: status.endTime === null ? null : new Date(status.endTime * 1000),
     ...log,
   };
+}
+
+/** A task the caller may see: their own, or any on a node where they hold Sys.Audit (Proxmox's rule). */
+async function visibleTask(db: Db, perms: Permissions, userid: string, upid: string): Promise<{ node: string }> {
+  const task = await db.task.findUnique({ where: { upid }, select: { node: true, userId: true } });
+  if (!task || (task.userId !== userid && !perms.has('Sys.Audit', `/nodes/${task.node}`))) {
+    throw new AppError('NOT_FOUND', `no such task '${upid}'`);
+  }
+  return task;
+}
+
+/**
+ * A task's status, live from its node's agent. Once it has ended, the node's
+ * guests are re-read first, so a caller that saw the task end sees its effect.
+ */
+export async function taskStatus(db: Db, perms: Permissions, userid: string, upid: string): Promise<TaskStatus> {
+  const task = await visibleTask(db, perms, userid, upid);
+  const status = await (await clientFor(db, task.node, userid)).taskStatus(upid);
+  await recordTasks(db, [status]);
+  if (status.status === 'stopped') await syncNode(db, task.node).catch(() => undefined);
+  return status;
+}
+
+/** Tasks of one node, newest first: all of them with Sys.Audit on the node, else the caller's own. */
+export async function nodeTasks(
+  db: Db,
+  perms: Permissions,
+  userid: string,
+  input: { node: string; vmid?: number; limit: number; start: number; errors?: boolean; running?: boolean },
+): Promise<TaskRow[]> {
+  return db.task.findMany({
+    where: {
+      node: input.node,
+      ...(perms.has('Sys.Audit', `/nodes/${input.node}`) ? {} : { userId: userid }),
+      ...(input.vmid !== undefined ? { target: String(input.vmid) } : {}),
+      ...(input.running ? { status: 'running' } : {}),
+      ...(input.errors ? { status: { notIn: ['OK', 'running'] } } : {}),
+    },
+    orderBy: { startedAt: 'desc' },
+    skip: input.start,
+    take: input.limit,
+    select: {
+      upid: true,
+      node: true,
+      type: true,
+      target: true,
+      userId: true,
+      startedAt: true,
+      endedAt: true,
+      status: true,
+    },
+  });
+}
+
+/** Waits for a task to end (Proxmox's synchronous calls); rejects with TASK_FAILED carrying the task's error. */
+export async function awaitTask(db: Db, userid: string, node: string, upid: string): Promise<TaskStatus> {
+  const status = await (await clientFor(db, node, userid)).waitForTask(upid, { timeoutMs: 600_000, pollMs: 200 });
+  await recordTasks(db, [status]);
+  await syncNode(db, node).catch(() => undefined);
+  return status;
 }
