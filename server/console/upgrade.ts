@@ -40,6 +40,7 @@ export function createConsoleUpgrade(getDb: () => Promise<Db>) {
     browser.pause();
     const ip = req.socket.remoteAddress ?? '';
     if (!sameOrigin(req)) {
+      browser.resume();
       browser.close(CONSOLE_CLOSE.BAD_ORIGIN, 'the page opening this console is not from this console server');
       return;
     }
@@ -47,6 +48,8 @@ export function createConsoleUpgrade(getDb: () => Promise<Db>) {
     const db = await getDb();
     const decision = await openConsole(db, { vmid, kind, ticket, ip });
     if (!decision.ok) {
+      // Resumed, so the browser's closing handshake is read and the socket ends at once.
+      browser.resume();
       browser.close(decision.code, decision.reason);
       return;
     }
@@ -104,6 +107,7 @@ export function createConsoleUpgrade(getDb: () => Promise<Db>) {
         browser.on('error', () => undefined);
         serve(browser, req, m[1] as ConsoleKind, Number(m[2])).catch((e: unknown) => {
           console.error('console connection failed:', e);
+          browser.resume();
           if (browser.readyState === browser.OPEN) browser.close(1011, 'internal error; see the console log');
         });
       });
