@@ -25,21 +25,27 @@ export function VncConsole({ vmid, guestUp, popOut }: { vmid: number; guestUp: b
   const attach = useCallback<Attach>((ws, connected) => {
     let live = true;
     let instance: RFB | null = null;
-    void import('@novnc/novnc').then(({ default: Rfb }) => {
-      if (!live || !screen.current || ws.readyState > WebSocket.OPEN) return;
-      instance = new Rfb(screen.current, ws, { shared: true });
-      instance.scaleViewport = options.current.fit;
-      instance.clipViewport = false;
-      instance.viewOnly = options.current.viewOnly;
-      instance.background = 'rgb(15, 23, 42)';
-      instance.addEventListener('connect', () => {
-        rfb.current = instance;
-        connected();
+    import('@novnc/novnc')
+      .then(({ default: Rfb }) => {
+        if (!live || !screen.current || ws.readyState > WebSocket.OPEN) return;
+        instance = new Rfb(screen.current, ws, { shared: true });
+        instance.scaleViewport = options.current.fit;
+        instance.clipViewport = false;
+        instance.viewOnly = options.current.viewOnly;
+        instance.background = 'rgb(15, 23, 42)';
+        instance.addEventListener('connect', () => {
+          rfb.current = instance;
+          connected();
+        });
+        instance.addEventListener('disconnect', () => {
+          if (rfb.current === instance) rfb.current = null;
+        });
+      })
+      .catch((e: unknown) => {
+        // Without a viewer the connection is useless: end it, so the state says why.
+        console.error('noVNC failed to start:', e);
+        ws.close(4000, `the VNC viewer failed to start: ${e instanceof Error ? e.message : String(e)}`.slice(0, 120));
       });
-      instance.addEventListener('disconnect', () => {
-        if (rfb.current === instance) rfb.current = null;
-      });
-    });
     return () => {
       live = false;
       if (rfb.current === instance) rfb.current = null;

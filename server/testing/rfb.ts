@@ -1,4 +1,22 @@
+import net from 'node:net';
 import { WebSocket } from 'ws';
+
+/** Where the RFB byte stream flows: a websocket (through a proxy) or QEMU's socket itself. */
+type Transport = {
+  send(b: Buffer): void;
+  close(): void;
+  onData(fn: (b: Buffer) => void): void;
+  onClose(fn: (code: number, reason: string) => void): void;
+};
+
+function wsTransport(ws: WebSocket): Transport {
+  return {
+    send: (b) => ws.send(b, { binary: true }),
+    close: () => ws.close(),
+    onData: (fn) => ws.on('message', fn),
+    onClose: (fn) => ws.on('close', (code: number, reason: Buffer) => fn(code, reason.toString())),
+  };
+}
 
 /**
  * A minimal RFB (VNC) client over a websocket, for tests and the console
@@ -17,17 +35,37 @@ export class RfbClient {
   private closed: Error | null = null;
   closeInfo: { code: number; reason: string } | null = null;
 
-  private constructor(readonly ws: WebSocket) {
-    ws.on('message', (data: Buffer) => {
+  private constructor(private readonly transport: Transport) {
+    transport.onData((data: Buffer) => {
       this.bytesIn += data.length;
       this.buf = this.buf.length ? Buffer.concat([this.buf, data]) : data;
       this.pump();
     });
-    ws.on('close', (code: number, reason: Buffer) => {
-      this.closeInfo = { code, reason: reason.toString() };
-      this.closed = new Error(`websocket closed: ${code} ${reason.toString()}`);
+    transport.onClose((code, reason) => {
+      this.closeInfo = { code, reason };
+      this.closed = new Error(`connection closed: ${code} ${reason}`);
       this.want?.reject(this.closed);
       this.want = null;
+    });
+  }
+
+  /** Straight to QEMU's VNC unix socket, no proxy (the benchmark's baseline). */
+  static openUnix(socketPath: string): Promise<RfbClient> {
+    return new Promise((resolve, reject) => {
+      const s = net.createConnection({ path: socketPath });
+      s.once('error', reject);
+      s.once('connect', () => {
+        s.off('error', reject);
+        s.on('error', () => undefined);
+        resolve(
+          new RfbClient({
+            send: (b) => s.write(b),
+            close: () => s.destroy(),
+            onData: (fn) => s.on('data', fn),
+            onClose: (fn) => s.on('close', () => fn(1006, 'socket closed')),
+          }),
+        );
+      });
     });
   }
 
@@ -39,7 +77,7 @@ export class RfbClient {
         rejectUnauthorized: options.rejectUnauthorized ?? false,
         origin: options.origin,
       });
-      const client = new RfbClient(ws);
+      const client = new RfbClient(wsTransport(ws));
       ws.once('open', () => resolve(client));
       ws.once('error', reject);
     });
@@ -80,7 +118,7 @@ export class RfbClient {
   }
 
   send(b: Buffer): void {
-    this.ws.send(b, { binary: true });
+    this.transport.send(b);
   }
 
   /** Version, security None, ClientInit (shared), ServerInit; then our pixel format and encodings. */
@@ -198,7 +236,7 @@ export class RfbClient {
   }
 
   close(): void {
-    this.ws.close();
+    this.transport.close();
   }
 }
 
