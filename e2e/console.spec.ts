@@ -20,6 +20,13 @@ async function adminPage(browser: Browser, baseURL: string | undefined): Promise
   return page;
 }
 
+// The browser's console errors in the test log: a viewer that fails says why.
+test.beforeEach(({ page }) => {
+  page.on('console', (m) => {
+    if (m.type() === 'error') console.log(`[page] ${m.text()}`);
+  });
+});
+
 test.beforeAll(async ({ browser }, testInfo) => {
   test.setTimeout(240_000);
   execFileSync('bash', [path.join(root, 'scripts', 'build-test-iso.sh')], { cwd: root, stdio: 'ignore' });

@@ -4,6 +4,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { Button } from '@/components/ui/button';
 import { ConsoleStatus } from './console-status';
 import { COMBOS, sendStrokes, textToStrokes } from './keys';
+import { loadNoVnc } from './load-novnc';
 import { useConsoleConnection, type Attach } from './use-console-connection';
 
 /**
@@ -25,8 +26,8 @@ export function VncConsole({ vmid, guestUp, popOut }: { vmid: number; guestUp: b
   const attach = useCallback<Attach>((ws, connected) => {
     let live = true;
     let instance: RFB | null = null;
-    import('@novnc/novnc')
-      .then(({ default: Rfb }) => {
+    loadNoVnc()
+      .then((Rfb) => {
         if (!live || !screen.current || ws.readyState > WebSocket.OPEN) return;
         instance = new Rfb(screen.current, ws, { shared: true });
         instance.scaleViewport = options.current.fit;
