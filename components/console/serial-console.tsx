@@ -1,7 +1,7 @@
 'use client';
 import type { Terminal } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
-import { useCallback, useEffect, useRef } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { Button } from '@/components/ui/button';
 import { ConsoleStatus } from './console-status';
 import { useConsoleConnection, type Attach } from './use-console-connection';
@@ -12,6 +12,11 @@ export function SerialConsole({ vmid, guestUp, popOut }: { vmid: number; guestUp
   const term = useRef<Terminal | null>(null);
   const fitRef = useRef<(() => void) | null>(null);
   const input = useRef<((data: string) => void) | null>(null);
+  const [termReady] = useState(() => {
+    let resolve: () => void = () => undefined;
+    const promise = new Promise<void>((r) => (resolve = r));
+    return { promise, resolve };
+  });
 
   useEffect(() => {
     let disposed = false;
@@ -28,6 +33,7 @@ export function SerialConsole({ vmid, guestUp, popOut }: { vmid: number; guestUp
       window.addEventListener('resize', onResize);
       t.onData((d) => input.current?.(d));
       term.current = t;
+      termReady.resolve();
     });
     return () => {
       disposed = true;
@@ -35,7 +41,7 @@ export function SerialConsole({ vmid, guestUp, popOut }: { vmid: number; guestUp
       term.current?.dispose();
       term.current = null;
     };
-  }, []);
+  }, [termReady]);
 
   const attach = useCallback<Attach>((ws, connected) => {
     const encoder = new TextEncoder();
@@ -55,7 +61,8 @@ export function SerialConsole({ vmid, guestUp, popOut }: { vmid: number; guestUp
       ws.removeEventListener('open', onOpen);
     };
   }, []);
-  const [state, retry] = useConsoleConnection(vmid, 'serial', guestUp, attach);
+  const ready = useCallback(() => termReady.promise, [termReady]);
+  const [state, retry] = useConsoleConnection(vmid, 'serial', guestUp, attach, ready);
 
   return (
     <div className="flex h-full min-h-[480px] flex-col gap-2">

@@ -14,7 +14,12 @@ export type ConsoleState = {
   connections: number;
 };
 
-/** A viewer (noVNC, xterm.js) on an open websocket: calls `connected` once usable, returns its cleanup. */
+/**
+ * A viewer (noVNC, xterm.js) on a websocket that is still connecting: it must
+ * take over the socket synchronously (the server speaks first: a message
+ * arriving before the viewer listens would be lost). Calls `connected` once
+ * usable; returns its cleanup.
+ */
 export type Attach = (ws: WebSocket, connected: () => void) => () => void;
 
 /** Refusals a new ticket cannot fix. */
@@ -36,14 +41,18 @@ export function useConsoleConnection(
   kind: ConsoleKind,
   guestUp: boolean,
   attach: Attach,
+  /** Resolves once the viewer's code is loaded, before any websocket is opened. */
+  ready: () => Promise<unknown>,
 ): [ConsoleState, () => void] {
   const trpc = useTRPC();
   const ticket = useMutation(trpc.console.ticket.mutationOptions());
   const getTicket = useRef(ticket.mutateAsync);
   const attachRef = useRef(attach);
+  const readyRef = useRef(ready);
   useEffect(() => {
     getTicket.current = ticket.mutateAsync;
     attachRef.current = attach;
+    readyRef.current = ready;
   });
   const [state, setState] = useState<ConsoleState>({ phase: 'connecting', detail: '', connections: 0 });
   const [round, setRound] = useState(0);
@@ -68,6 +77,8 @@ export function useConsoleConnection(
       setState((s) => ({ ...s, phase: s.connections ? 'reconnecting' : 'connecting' }));
       let issued: { ticket: string; path: string };
       try {
+        await readyRef.current();
+        if (stopped) return;
         issued = await getTicket.current({ vmid, kind });
       } catch (e) {
         const message = e instanceof Error ? e.message : String(e);

@@ -22,42 +22,42 @@ export function VncConsole({ vmid, guestUp, popOut }: { vmid: number; guestUp: b
   const [text, setText] = useState('');
   const [note, setNote] = useState('');
   const options = useRef({ fit, viewOnly });
+  const loadedRfb = useRef<typeof RFB | null>(null);
 
   const attach = useCallback<Attach>((ws, connected) => {
     let live = true;
-    let instance: RFB | null = null;
-    loadNoVnc()
-      .then((Rfb) => {
-        if (!live || !screen.current || ws.readyState > WebSocket.OPEN) return;
-        instance = new Rfb(screen.current, ws, { shared: true });
-        instance.scaleViewport = options.current.fit;
-        instance.clipViewport = false;
-        instance.viewOnly = options.current.viewOnly;
-        instance.background = 'rgb(15, 23, 42)';
-        instance.addEventListener('connect', () => {
-          rfb.current = instance;
-          connected();
-        });
-        instance.addEventListener('disconnect', () => {
-          if (rfb.current === instance) rfb.current = null;
-        });
-      })
-      .catch((e: unknown) => {
-        // Without a viewer the connection is useless: end it, so the state says why.
-        console.error('noVNC failed to start:', e);
-        ws.close(4000, `the VNC viewer failed to start: ${e instanceof Error ? e.message : String(e)}`.slice(0, 120));
-      });
+    const Rfb = loadedRfb.current;
+    if (!Rfb || !screen.current) {
+      ws.close(4000, 'the VNC viewer is not loaded');
+      return () => undefined;
+    }
+    const instance: RFB = new Rfb(screen.current, ws, { shared: true });
+    instance.scaleViewport = options.current.fit;
+    instance.clipViewport = false;
+    instance.viewOnly = options.current.viewOnly;
+    instance.background = 'rgb(15, 23, 42)';
+    instance.addEventListener('connect', () => {
+      if (!live) return;
+      rfb.current = instance;
+      connected();
+    });
+    instance.addEventListener('disconnect', () => {
+      if (rfb.current === instance) rfb.current = null;
+    });
     return () => {
       live = false;
       if (rfb.current === instance) rfb.current = null;
       try {
-        instance?.disconnect();
+        instance.disconnect();
       } catch {
         // already disconnected
       }
     };
   }, []);
-  const [state, retry] = useConsoleConnection(vmid, 'vnc', guestUp, attach);
+  const ready = useCallback(async () => {
+    loadedRfb.current = await loadNoVnc();
+  }, []);
+  const [state, retry] = useConsoleConnection(vmid, 'vnc', guestUp, attach, ready);
 
   useEffect(() => {
     options.current = { fit, viewOnly };
