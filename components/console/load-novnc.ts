@@ -4,10 +4,9 @@ let loading: Promise<typeof RFB> | null = null;
 
 /**
  * Loads noVNC once. Its module probes H.264 decoding with WebCodecs in a
- * top-level await (for servers that send H.264; QEMU does not), and in
- * headless or GPU-less Chromium that probe can hang, which would hang every
- * import of the module. `VideoDecoder` is hidden while the module evaluates,
- * so the probe answers "unsupported" at once.
+ * top-level await (a test decode, for servers that send H.264), which every
+ * import waits for. QEMU never sends H.264, so the probe is skipped:
+ * `VideoDecoder` is hidden while the module evaluates and restored after.
  */
 export function loadNoVnc(): Promise<typeof RFB> {
   if (!loading) {
