@@ -296,6 +296,7 @@ describe('when the guest goes away', () => {
     await waitTask((await as(ADMIN).vm.action({ vmid: running.vmid, action: 'stop' })).upid);
     await expect.poll(() => vnc.closeInfo?.code, { timeout: 20_000 }).toBe(CONSOLE_CLOSE.GUEST_CLOSED);
     await waitTask((await as(ADMIN).vm.action({ vmid: running.vmid, action: 'start' })).upid);
+    await syncNode(t.db, NODE);
     const again = await RfbClient.open(url(await ticket(ADMIN, running.vmid)));
     await again.handshake();
     await again.screen();

@@ -46,8 +46,8 @@ function clip(reason: string): string {
 /**
  * Decides a console connection: the ticket (single use, unexpired, for this
  * guest and kind), then the user again (still enabled, still VM.Console on the
- * guest), then the guest's node opens its websocket to QEMU, which it does only
- * for a running guest. Every outcome for a known user is audited.
+ * guest), then the guest must not be known stopped, then the guest's node
+ * opens its websocket to QEMU, which it does only for a guest that runs. Every outcome for a known user is audited.
  */
 export async function openConsole(
   db: Db,
@@ -77,6 +77,21 @@ export async function openConsole(
       claim.actorName,
     );
   }
+  // The node's last report: a guest known to be stopped is refused without asking its node.
+  const guest = await db.guest.findUnique({ where: { vmid: req.vmid }, select: { nodeName: true, status: true } });
+  if (!guest) return deny(CONSOLE_CLOSE.GUEST_NOT_RUNNING, `VM ${req.vmid} no longer exists`, claim.actorName);
+  if (guest.nodeName !== claim.node)
+    return deny(
+      CONSOLE_CLOSE.TICKET_WRONG_GUEST,
+      `VM ${req.vmid} moved to node ${guest.nodeName}: reopen the console`,
+      claim.actorName,
+    );
+  if (guest.status === 'stopped')
+    return deny(
+      CONSOLE_CLOSE.GUEST_NOT_RUNNING,
+      `VM ${req.vmid} is not running: start it to use its console`,
+      claim.actorName,
+    );
   let agent: WebSocket;
   try {
     const { node } = await clientFor(db, claim.node, claim.actorName);
