@@ -1,4 +1,5 @@
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
+import { expectPixels } from './console-helpers';
 import { signIn, signInAsAdmin, unique } from './helpers';
 
 test.describe.configure({ mode: 'serial' });
@@ -81,6 +82,24 @@ test('the user sees only her VM, starts it, and cannot delete it', async ({ page
   const del = await trpc(page.request, 'vm.delete', { vmid: vms.mine, force: true });
   expect(del.status).toBe(403);
   expect(JSON.stringify(del.body)).toContain('VM.Allocate');
+});
+
+test("the user opens her VM's console; a user without VM.Console gets none", async ({ page }) => {
+  test.setTimeout(120_000);
+  await signIn(page, user.name, user.password);
+  await expect(page).toHaveURL(/\/datacenter$/);
+  await page.goto(`/vms/${vms.mine}`);
+  await page.getByRole('tab', { name: 'Console' }).click();
+  // Her guest runs SeaBIOS with nothing to boot: its message is on the screen.
+  await expectPixels(page);
+
+  // On the other VM she holds no VM.Console: no ticket, no console.
+  const refused = await trpc(page.request, 'console.ticket', { vmid: vms.other, kind: 'vnc' });
+  expect(refused.status).toBe(403);
+  expect(JSON.stringify(refused.body)).toContain('VM.Console');
+  await page.goto(`/vms/${vms.other}/console`);
+  await expect(page.getByRole('tab', { name: 'Console' })).toHaveCount(0);
+  await expect(page.locator('[data-testid="vnc-screen"]')).toHaveCount(0);
 });
 
 test.afterAll(async ({ browser }, testInfo) => {

@@ -1,6 +1,7 @@
 /**
  * The console's one process: Next (pages, tRPC, next-auth) over HTTPS on 8006,
- * websocket upgrades (consoles, later), and the background workers.
+ * websocket upgrades (guest consoles: server/console/upgrade.ts), and the
+ * background workers.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -9,7 +10,8 @@ import path from 'node:path';
 import next from 'next';
 import { ensureSecret } from '@/server/access/secret';
 import { handleApi2, isApi2Request } from '@/server/api2/handler';
-import { closeDb, migrateAndOpen } from '@/server/db';
+import { createConsoleUpgrade } from '@/server/console/upgrade';
+import { closeDb, getDb, migrateAndOpen } from '@/server/db';
 import { env } from '@/server/env';
 import { ensureBuiltinRoles } from '@/server/services/access/roles';
 import { registerLocalNode } from '@/server/services/nodes/nodes';
@@ -51,7 +53,12 @@ async function main(): Promise<void> {
       if (!res.headersSent) res.writeHead(500).end('internal error');
     });
   };
+  const consoles = createConsoleUpgrade(getDb);
   const onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
+    if (consoles.handles(req)) {
+      consoles.handle(req, socket, head);
+      return;
+    }
     if (upgrade && req.url?.startsWith('/_next/')) {
       upgrade(req, socket, head).catch(() => socket.destroy());
       return;
@@ -84,6 +91,7 @@ async function main(): Promise<void> {
     stopping = true;
     console.log(`${signal}: stopping`);
     monitor.stop();
+    consoles.close();
     server.close();
     server.closeAllConnections();
     void closeDb().finally(() => process.exit(0));

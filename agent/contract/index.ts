@@ -1,4 +1,5 @@
 export * from './common';
+export * from './console';
 export * from './errors';
 export * from './guests';
 export * from './join';

@@ -5,7 +5,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentFor, type AgentClient } from '../../server/agent-client/client';
 import { pinnedRequest } from '../../server/agent-client/pinned-https';
+import { openConsoleSocket } from '../../server/agent-client/console-socket';
 import { AppError } from '../../server/errors';
+import { agentConsoleRoute } from '../contract/console';
 import { agentRoutes } from '../contract/routes';
 import { parseUpid } from '../contract/tasks';
 import { buildTestImage, SerialReader, type TestImage } from '../drivers/qemu/test-helpers';
@@ -110,6 +112,29 @@ describe('authentication', () => {
       const res = await pinnedRequest({ url, method: def.method, headers: {}, fingerprint, timeoutMs: 10_000 });
       expect(res.status, `${name}: ${def.method} ${def.path}`).toBe(401);
     }
+  });
+
+  it('the console websockets refuse an upgrade without the node token, or with a wrong one', async () => {
+    for (const kind of ['vnc', 'serial'] as const) {
+      for (const bad of ['', 'not-the-token']) {
+        const e = await refusal(
+          openConsoleSocket({ name: 'inttest', url: agent.url, fingerprint, token: bad }, 4999, kind),
+        );
+        expect(e.code, `${agentConsoleRoute.path} (${kind})`).toBe('AGENT_UNREACHABLE');
+        expect(e.message).toMatch(/refused the console's node token/);
+      }
+      // A plain request (no upgrade) to the same path is refused too.
+      const res = await pinnedRequest({
+        url: `${agent.url}${agentConsoleRoute.path.replace(':vmid', '4999').replace(':kind', kind)}`,
+        method: 'GET',
+        fingerprint,
+        timeoutMs: 10_000,
+      });
+      expect(res.status).toBe(401);
+    }
+    // With the token, an unknown guest is a 404, not a connection.
+    const e = await refusal(openConsoleSocket({ name: 'inttest', url: agent.url, fingerprint, token }, 4999, 'vnc'));
+    expect(e.code).toBe('NOT_FOUND');
   });
 
   it('refuses everything before the agent has joined', async () => {

@@ -13,6 +13,7 @@ import { TaskRunner } from '../tasks/runner';
 import { CERT_NAME, NodeAuth } from './auth';
 import { GuestStore } from './guest-store';
 import { GuestsService } from './guests-service';
+import { createConsoleUpgrade } from './console-upgrade';
 import { createHandlers } from './handlers';
 import { createRequestHandler } from './http';
 import { SnapshotsService } from './snapshots-service';
@@ -112,14 +113,18 @@ export async function createAgent(options: CreateAgentOptions): Promise<Agent> {
   const recovered = await driver.recover();
   for (const s of recovered) log(`found guest ${s.vmid}: ${s.state}${s.reason ? ` (${s.reason})` : ''}`);
 
+  const auth = new NodeAuth(dataDir);
   const handle = createRequestHandler(
-    new NodeAuth(dataDir),
+    auth,
     createHandlers({ nodeName, driverName, driver, guests, snapshots, tasks, storages }),
     log,
   );
   const server: Server = createServer({ key: tls.key, cert: tls.cert }, (req, res) => void handle(req, res));
   // Answer `Expect: 100-continue` ourselves: uploads are checked before their body is sent.
   server.on('checkContinue', (req, res) => void handle(req, res));
+  // Guest consoles: websockets to QEMU's VNC and serial sockets (agent/contract/console.ts).
+  const consoles = createConsoleUpgrade({ auth, driver, store, runDir, log });
+  server.on('upgrade', consoles.handle);
   const host = options.host ?? '0.0.0.0';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -145,6 +150,7 @@ export async function createAgent(options: CreateAgentOptions): Promise<Agent> {
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      await consoles.close();
       await closed;
       await tasks.drain();
     },

@@ -46,6 +46,54 @@ export type PinnedResponse = { status: number; headers: Record<string, string | 
 
 const normalize = (fp: string) => fp.replaceAll(':', '').toUpperCase();
 
+/** Resolves with the socket once it may carry HTTP, or fails with why it may not. */
+type OnCreate = (err: Error | null, socket?: Duplex) => void;
+
+/**
+ * A `createConnection` for `https.request` (and for `ws`, which passes it on):
+ * the TLS socket is handed over only after the peer's certificate matched the
+ * pinned fingerprint, so not a byte (the bearer token included) reaches a
+ * server that is not the pinned one. Without a fingerprint the usual CA
+ * verification applies.
+ */
+export function pinnedConnector(target: { host: string; port: number; fingerprint?: string }) {
+  const pin = target.fingerprint ? normalize(target.fingerprint) : null;
+  const { host, port } = target;
+  return (_opts: unknown, oncreate: OnCreate): undefined => {
+    const socket = tls.connect({
+      host,
+      port,
+      servername: /^[\d.]+$|:/.test(host) ? undefined : host,
+      rejectUnauthorized: pin === null,
+      ALPNProtocols: ['http/1.1'],
+    });
+    let handedOver = false;
+    socket.once('secureConnect', () => {
+      if (pin !== null) {
+        const cert = socket.getPeerCertificate();
+        const got = cert.fingerprint256 ? normalize(cert.fingerprint256) : '';
+        if (got !== pin) {
+          socket.destroy();
+          oncreate(
+            new TransportError(
+              'fingerprint',
+              `certificate fingerprint ${cert.fingerprint256 ?? '(none)'} is not the pinned ${target.fingerprint}`,
+            ),
+          );
+          return;
+        }
+      }
+      handedOver = true;
+      oncreate(null, socket);
+    });
+    socket.once('error', (e: NodeJS.ErrnoException) => {
+      // After the hand-over, HTTP owns the socket's errors.
+      if (!handedOver) oncreate(e);
+    });
+    return undefined;
+  };
+}
+
 /**
  * One HTTPS request whose TLS connection is handed to HTTP only after the
  * peer's certificate matched the pin, so not a byte (the bearer token
@@ -55,7 +103,6 @@ export function pinnedRequest(options: PinnedRequestOptions): Promise<PinnedResp
   const url = new URL(options.url);
   if (url.protocol !== 'https:')
     return Promise.reject(new TransportError('connect', `${options.url} is not an https:// URL`));
-  const pin = options.fingerprint ? normalize(options.fingerprint) : null;
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const port = Number(url.port || 443);
 
@@ -73,39 +120,7 @@ export function pinnedRequest(options: PinnedRequestOptions): Promise<PinnedResp
       options.timeoutMs,
     );
 
-    const createConnection = (_opts: unknown, oncreate: (err: Error | null, socket?: Duplex) => void): undefined => {
-      const socket = tls.connect({
-        host,
-        port,
-        servername: /^[\d.]+$|:/.test(host) ? undefined : host,
-        rejectUnauthorized: pin === null,
-        ALPNProtocols: ['http/1.1'],
-      });
-      let handedOver = false;
-      socket.once('secureConnect', () => {
-        if (pin !== null) {
-          const cert = socket.getPeerCertificate();
-          const got = cert.fingerprint256 ? normalize(cert.fingerprint256) : '';
-          if (got !== pin) {
-            socket.destroy();
-            oncreate(
-              new TransportError(
-                'fingerprint',
-                `certificate fingerprint ${cert.fingerprint256 ?? '(none)'} is not the pinned ${options.fingerprint}`,
-              ),
-            );
-            return;
-          }
-        }
-        handedOver = true;
-        oncreate(null, socket);
-      });
-      socket.once('error', (e: NodeJS.ErrnoException) => {
-        // After the hand-over, HTTP owns the socket's errors.
-        if (!handedOver) oncreate(e);
-      });
-      return undefined;
-    };
+    const createConnection = pinnedConnector({ host, port, fingerprint: options.fingerprint });
 
     const req = request({
       method: options.method,

@@ -2,6 +2,7 @@ import { router } from '@/server/trpc';
 import { accessRouter } from './access';
 import { authRouter } from './auth';
 import { clusterRouter } from './cluster';
+import { consoleRouter } from './console';
 import { nodeRouter } from './node';
 import { sessionRouter } from './session';
 import { setupRouter } from './setup';
@@ -13,6 +14,7 @@ export const appRouter = router({
   access: accessRouter,
   auth: authRouter,
   cluster: clusterRouter,
+  console: consoleRouter,
   node: nodeRouter,
   session: sessionRouter,
   setup: setupRouter,

@@ -1,9 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONSOLE_CLOSE } from '@/agent/contract/console';
 import { resetEnvCache } from '@/server/env';
+import { RfbClient } from '@/server/testing/rfb';
 
 /**
  * Every HTTP route outside tRPC (app/api/**​/route.ts) either refuses an anonymous
@@ -55,6 +59,25 @@ describe('HTTP routes outside tRPC', () => {
 
   it('finds the routes', async () => {
     expect((await routeFiles(root)).length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('the websocket endpoints outside app/api (guest consoles) refuse a caller without a ticket', async () => {
+    const { createConsoleUpgrade } = await import('@/server/console/upgrade');
+    const { getDb } = await import('@/server/db');
+    const consoles = createConsoleUpgrade(getDb);
+    const server = http.createServer();
+    server.on('upgrade', (req, socket, head) => consoles.handle(req, socket, head));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const base = `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      for (const kind of ['vnc', 'serial']) {
+        const closed = await RfbClient.refusal(`${base}/api/console/${kind}/100`);
+        expect(closed.code, `/api/console/${kind}/<vmid>`).toBe(CONSOLE_CLOSE.TICKET_INVALID);
+      }
+    } finally {
+      consoles.close();
+      await new Promise((r) => server.close(r));
+    }
   });
 
   it('each route is open for a stated reason or refuses an anonymous caller', async () => {

@@ -33,7 +33,7 @@ describe('buildQemuArgv', () => {
     expect(values(argv, '-smp')).toEqual(['2,sockets=1,cores=2,threads=1']);
     expect(values(argv, '-m')).toEqual(['512']);
     expect(values(argv, '-qmp')).toEqual(['unix:/run/horcrux/qemu/100.qmp,server=on,wait=off']);
-    expect(values(argv, '-vnc')).toEqual(['unix:/run/horcrux/qemu/100.vnc']);
+    expect(values(argv, '-vnc')).toEqual(['unix:/run/horcrux/qemu/100.vnc,share=force-shared']);
     expect(values(argv, '-pidfile')).toEqual(['/run/horcrux/qemu/100.pid']);
     expect(values(argv, '-D')).toEqual(['/run/horcrux/qemu/100.log']);
     expect(values(argv, '-vga')).toEqual(['std']);

@@ -95,7 +95,9 @@ export function buildQemuArgv(config: GuestConfig, options: QemuArgvOptions): st
   // agent sends stderr to) later messages, such as why it quit, are kept.
   a.push('-daemonize', '-pidfile', paths.pid, '-D', paths.log);
   a.push('-qmp', `unix:${qemuOptValue(paths.qmp)},server=on,wait=off`);
-  a.push('-vnc', `unix:${qemuOptValue(paths.vnc)}`);
+  // Every console viewer opens its own VNC connection; force-shared keeps a
+  // client asking for exclusive access from disconnecting the others.
+  a.push('-vnc', `unix:${qemuOptValue(paths.vnc)},share=force-shared`);
   a.push('-vga', config.vga);
   if (config.serial) {
     a.push('-chardev', `socket,id=serial0,path=${qemuOptValue(paths.serial)},server=on,wait=off`);
