@@ -2,6 +2,7 @@ export * from './common';
 export * from './errors';
 export * from './guests';
 export * from './join';
+export * from './metrics';
 export * from './node';
 export * from './routes';
 export * from './storage';

@@ -181,6 +181,9 @@ export function agentFor(node: AgentNode, options: AgentClientOptions = {}) {
     deleteGuest: (vmid: number, input: { force?: boolean } = {}) =>
       call('deleteGuest', { params: { vmid }, query: { force: input.force ? 1 : undefined } }),
 
+    /** Metrics samples the agent took after `since` (Unix seconds). */
+    metricsSamples: (since = 0) => call('metricsSamples', { query: { since } }),
+
     listTasks: (query: TaskListQuery = {}) => call('listTasks', { query }),
     taskStatus: (upid: string) => call('taskStatus', { params: { upid } }),
     taskLog: (upid: string, query: TaskLogQuery = {}) => call('taskLog', { params: { upid }, query }),
