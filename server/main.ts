@@ -13,6 +13,7 @@ import { env } from '@/server/env';
 import { ensureBuiltinRoles } from '@/server/services/access/roles';
 import { registerLocalNode } from '@/server/services/nodes/nodes';
 import { ensureCertificate } from '@/server/tls';
+import { startMetricsCollector } from '@/server/workers/metrics-collector';
 import { startNodeMonitor } from '@/server/workers/node-monitor';
 
 async function main(): Promise<void> {
@@ -71,6 +72,7 @@ async function main(): Promise<void> {
     console.log(`local agent at ${cfg.HORCRUX_LOCAL_AGENT_URL} registered as node ${node}`);
   }
   const monitor = startNodeMonitor(db);
+  const metrics = startMetricsCollector(db);
 
   let stopping = false;
   const stop = (signal: string): void => {
@@ -78,6 +80,7 @@ async function main(): Promise<void> {
     stopping = true;
     console.log(`${signal}: stopping`);
     monitor.stop();
+    metrics.stop();
     server.close();
     server.closeAllConnections();
     void closeDb().finally(() => process.exit(0));

@@ -2,6 +2,7 @@ import { router } from '@/server/trpc';
 import { accessRouter } from './access';
 import { authRouter } from './auth';
 import { clusterRouter } from './cluster';
+import { metricsRouter } from './metrics';
 import { nodeRouter } from './node';
 import { sessionRouter } from './session';
 import { setupRouter } from './setup';
@@ -12,6 +13,7 @@ export const appRouter = router({
   access: accessRouter,
   auth: authRouter,
   cluster: clusterRouter,
+  metrics: metricsRouter,
   node: nodeRouter,
   session: sessionRouter,
   setup: setupRouter,

@@ -26,7 +26,7 @@ export const RANGES = {
 } as const;
 
 export type Range = keyof typeof RANGES;
-export const RANGE_NAMES = Object.keys(RANGES) as Range[];
+export const RANGE_NAMES = ['hour', 'day', 'week', 'month', 'year'] as const satisfies readonly Range[];
 
 /** Proxmox's consolidation functions. */
 export type Cf = 'AVERAGE' | 'MAX';
