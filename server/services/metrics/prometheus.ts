@@ -4,7 +4,7 @@ import { isOnline } from '@/server/services/nodes/nodes';
 import { latestAll, type Latest } from './query';
 
 type Labels = Record<string, string | number>;
-type Family = { name: string; help: string; samples: { labels: Labels; value: number }[] };
+export type Family = { name: string; help: string; samples: { labels: Labels; value: number }[] };
 
 function escapeLabel(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
@@ -41,12 +41,17 @@ function fromLatest(
   }));
 }
 
+/** Who may see what: a caller's permissions, or everything for the operator's own export (OTLP). */
+export type Visibility = Pick<Permissions, 'has'>;
+
+export const SEE_ALL: Visibility = { has: () => true };
+
 /**
- * The metrics a Prometheus scrape gets: the newest sample of every node,
- * guest and storage the caller may audit, and task counts. Values are those of
- * the graphs (rates computed by the agent over its 10 s interval).
+ * The exported metrics: the newest sample of every node, guest and storage the
+ * caller may audit, and task counts. Values are those of the graphs (rates
+ * computed by the agent over its 10 s interval).
  */
-export async function prometheusMetrics(db: Db, perms: Permissions): Promise<string> {
+export async function metricFamilies(db: Db, perms: Visibility): Promise<Family[]> {
   const since = new Date(Date.now() - 86_400_000);
   const [nodes, guests, nodeRows, guestRows, storageRows, tasks] = await Promise.all([
     db.node.findMany({ select: { name: true, lastSeenAt: true } }),
@@ -83,7 +88,7 @@ export async function prometheusMetrics(db: Db, perms: Permissions): Promise<str
     taskCounts.set(key, c);
   }
 
-  return renderExposition([
+  return [
     {
       name: 'horcrux_node_up',
       help: 'Whether the node agent answered within the last 30 seconds.',
@@ -145,5 +150,10 @@ export async function prometheusMetrics(db: Db, perms: Permissions): Promise<str
       help: 'Tasks started in the last 24 hours, by node and state (running, ok, warning, error).',
       samples: [...taskCounts.values()].map((c) => ({ labels: { node: c.node, state: c.state }, value: c.value })),
     },
-  ]);
+  ];
+}
+
+/** What a Prometheus scrape gets. */
+export async function prometheusMetrics(db: Db, perms: Visibility): Promise<string> {
+  return renderExposition(await metricFamilies(db, perms));
 }
