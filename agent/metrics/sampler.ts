@@ -92,8 +92,13 @@ export class MetricsSampler {
   }
 
   private async sampleHost(t: number): Promise<NodeSample> {
+    let prev = this.prevHost;
+    if (!prev) {
+      // No earlier reading (agent start): take one a second before, so the first sample has real rates.
+      prev = { t: t - 1, c: (await readHost()).counters };
+      await new Promise((r) => setTimeout(r, 1000));
+    }
     const reading = await readHost();
-    const prev = this.prevHost;
     this.prevHost = { t, c: reading.counters };
     return {
       ...reading.gauges,
