@@ -67,6 +67,6 @@ test('the datacenter dashboard shows nodes, guests and resource usage', async ({
   const resources = page.getByRole('region', { name: 'Resources' });
   await expect(resources.getByRole('meter', { name: 'Memory usage' })).toBeVisible();
   await expect(resources.getByRole('group', { name: 'Memory' })).toContainText(/ of [0-9.]+ GiB/, { timeout: 60_000 });
-  await expect(page.getByRole('region', { name: 'Recent failed tasks' })).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Recent failures' })).toBeVisible();
   await expect(page.getByRole('region', { name: 'Top guests by CPU' })).toBeVisible();
 });

@@ -130,9 +130,9 @@ export function DatacenterSummary() {
         <TopTable title="Top guests by CPU" rows={d.topCpu} format={cores} />
         <TopTable title="Top guests by memory" rows={d.topMemory} format={formatBytes} />
       </div>
-      <Section title="Recent failed tasks">
+      <Section title="Recent failures">
         {d.failedTasks.length === 0 ? (
-          <p className="text-sm text-slate-500">No failed tasks.</p>
+          <p className="text-sm text-slate-500">No failed tasks recently.</p>
         ) : (
           <table className="w-full text-left text-sm">
             <thead className="text-xs text-slate-500">
