@@ -16,6 +16,10 @@ export class MetricsCollector {
   private readonly last = new Map<string, number>();
   /** Per node: samples of the current minute, not yet in the roll-ups. */
   private readonly pending = new Map<string, MetricsSample[]>();
+  /** Per node: the guests its last samples listed. */
+  private readonly listed = new Map<string, Set<number>>();
+  /** Guests a node stopped listing, until they are found elsewhere or deleted. */
+  private readonly gone = new Set<number>();
 
   constructor(private readonly db: Db) {}
 
@@ -23,6 +27,8 @@ export class MetricsCollector {
   reset(): void {
     this.last.clear();
     this.pending.clear();
+    this.listed.clear();
+    this.gone.clear();
   }
 
   /** Pulls one node's samples since the last stored one; returns how many were stored. */
@@ -52,6 +58,32 @@ export class MetricsCollector {
     );
     await ingestSamples(this.db, node, fresh, complete);
     this.last.set(node, newest);
+    await this.forgetDeleted(node, fresh[fresh.length - 1]!);
     return fresh.length;
+  }
+
+  /**
+   * A guest its node stopped listing and that no longer exists anywhere was
+   * deleted: its rings go too. Candidates wait until the node monitor has
+   * removed the guest's row (it may run after this pull); a guest that moved
+   * to another node keeps its history.
+   */
+  private async forgetDeleted(node: string, newest: MetricsSample): Promise<void> {
+    const now = new Set(newest.guests.map((g) => g.vmid));
+    for (const vmid of this.listed.get(node) ?? []) if (!now.has(vmid)) this.gone.add(vmid);
+    for (const vmid of now) this.gone.delete(vmid);
+    this.listed.set(node, now);
+    if (this.gone.size === 0) return;
+    const candidates = [...this.gone];
+    const alive = new Set(
+      (await this.db.guest.findMany({ where: { vmid: { in: candidates } }, select: { vmid: true } })).map(
+        (g) => g.vmid,
+      ),
+    );
+    const deleted = candidates.filter((vmid) => !alive.has(vmid));
+    if (deleted.length === 0) return;
+    // vmids are integers (zod-checked samples): safe to inline.
+    await this.db.$executeRawUnsafe(`DELETE FROM "GuestMetric" WHERE vmid IN (${deleted.map(Number).join(', ')})`);
+    for (const vmid of deleted) this.gone.delete(vmid);
   }
 }

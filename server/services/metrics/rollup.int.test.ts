@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MetricsSample } from '@/agent/contract/metrics';
 import { openTestDb, type TestDb } from '@/server/testing/test-db';
+import { MetricsCollector } from './collect';
 import { ingestSamples } from './ingest';
 import { latestAll, querySeries } from './query';
 import { MAX_ROWS_PER_SERIES, TIERS } from './schema';
 
 const GiB = 1024 ** 3;
 
-function sample(t: number, cpu: number, guestCpu: number | null = 0.5): MetricsSample {
+function sample(t: number, cpu: number, guestCpu: number | null = 0.5, vmids = [100, 101]): MetricsSample {
   return {
     t,
     node: {
@@ -28,7 +29,7 @@ function sample(t: number, cpu: number, guestCpu: number | null = 0.5): MetricsS
       psiMem: null,
       psiIo: null,
     },
-    guests: [100, 101].map((vmid) => ({
+    guests: vmids.map((vmid) => ({
       vmid,
       status: 'running' as const,
       cpu: guestCpu,
@@ -135,5 +136,23 @@ describe.each(['pglite', 'postgres'] as const)('metrics roll-ups on %s', (kind) 
     const latest = await latestAll(t.db, 'node', now + 5);
     expect(latest.find((l) => l.node === 'n2')?.cpu).toBe(2);
     expect(await latestAll(t.db, 'node', now + 120)).toEqual([]);
+  });
+
+  it('drops the rings of a deleted guest, once its node stops listing it and its row is gone', async () => {
+    await t.db.node.create({ data: { name: 'n3', url: 'https://127.0.0.1:1', fingerprint: 'x', tokenEnc: 'x' } });
+    for (const vmid of [300, 301])
+      await t.db.guest.create({ data: { vmid, nodeName: 'n3', name: `g${vmid}`, config: {} } });
+    const collector = new MetricsCollector(t.db);
+    const t0 = start + 2000 * 86_400;
+    const count = async (vmid: number) => t.db.guestMetric.count({ where: { vmid } });
+    await collector.store('n3', [sample(t0, 1, 0.5, [300, 301])]);
+    expect(await count(301)).toBeGreaterThan(0);
+    // The agent no longer lists 301, but the node monitor has not removed its row yet: kept.
+    await collector.store('n3', [sample(t0 + 10, 1, 0.5, [300])]);
+    expect(await count(301)).toBeGreaterThan(0);
+    await t.db.guest.delete({ where: { vmid: 301 } });
+    await collector.store('n3', [sample(t0 + 20, 1, 0.5, [300])]);
+    expect(await count(301)).toBe(0);
+    expect(await count(300)).toBeGreaterThan(0);
   });
 });
