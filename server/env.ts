@@ -27,6 +27,21 @@ const ZEnv = z.object({
   /** Set by `npm run up`: the agent on this host, registered as a node at start-up. */
   HORCRUX_LOCAL_AGENT_URL: z.string().url().optional(),
   HORCRUX_LOCAL_AGENT_DIR: z.string().min(1).optional(),
+  /** OTLP/HTTP collector to push metrics to (`http://collector:4318`; `/v1/metrics` is appended); unset: no push. */
+  HORCRUX_OTLP_ENDPOINT: z
+    .string()
+    .url()
+    .refine((u) => /^https?:\/\//.test(u), 'must be an http:// or https:// URL')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  /** Seconds between OTLP pushes. */
+  HORCRUX_OTLP_INTERVAL: z.coerce.number().int().min(10).max(3600).default(60),
+  /** Extra request headers for the collector, `key=value,key2=value2` (as OTEL_EXPORTER_OTLP_HEADERS). */
+  HORCRUX_OTLP_HEADERS: z
+    .string()
+    .regex(/^([^=,\s]+=[^,]*)(,[^=,\s]+=[^,]*)*$/, 'must be key=value pairs separated by commas')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
 });
 
 export type Env = z.infer<typeof ZEnv> & { dataDir: string };

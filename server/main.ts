@@ -16,6 +16,9 @@ import { env } from '@/server/env';
 import { ensureBuiltinRoles } from '@/server/services/access/roles';
 import { registerLocalNode } from '@/server/services/nodes/nodes';
 import { ensureCertificate } from '@/server/tls';
+import { parseOtlpHeaders } from '@/server/services/metrics/otlp';
+import { startMetricsCollector } from '@/server/workers/metrics-collector';
+import { startOtlpPush } from '@/server/workers/otlp-push';
 import { startNodeMonitor } from '@/server/workers/node-monitor';
 
 async function main(): Promise<void> {
@@ -84,6 +87,14 @@ async function main(): Promise<void> {
     console.log(`local agent at ${cfg.HORCRUX_LOCAL_AGENT_URL} registered as node ${node}`);
   }
   const monitor = startNodeMonitor(db);
+  const metrics = startMetricsCollector(db);
+  const otlp = cfg.HORCRUX_OTLP_ENDPOINT
+    ? startOtlpPush(
+        db,
+        { endpoint: cfg.HORCRUX_OTLP_ENDPOINT, headers: parseOtlpHeaders(cfg.HORCRUX_OTLP_HEADERS) },
+        cfg.HORCRUX_OTLP_INTERVAL,
+      )
+    : null;
 
   let stopping = false;
   const stop = (signal: string): void => {
@@ -92,6 +103,8 @@ async function main(): Promise<void> {
     console.log(`${signal}: stopping`);
     monitor.stop();
     consoles.close();
+    metrics.stop();
+    otlp?.stop();
     server.close();
     server.closeAllConnections();
     void closeDb().finally(() => process.exit(0));

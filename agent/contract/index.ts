@@ -3,6 +3,7 @@ export * from './console';
 export * from './errors';
 export * from './guests';
 export * from './join';
+export * from './metrics';
 export * from './node';
 export * from './routes';
 export * from './snapshots';

@@ -12,6 +12,7 @@ import {
   ZUpdateGuestInput,
   ZVmidParams,
 } from './guests';
+import { ZMetricsSamples, ZMetricsSamplesQuery } from './metrics';
 import { ZNodeStatus } from './node';
 import {
   ZCreateSnapshotInput,
@@ -253,6 +254,16 @@ export const agentRoutes = {
     query: none,
     body: 'raw',
     response: ZUploadResult,
+  }),
+
+  /** Metrics samples kept by the agent (the last 30 min), taken after `since`. */
+  metricsSamples: route({
+    method: 'GET',
+    path: '/api/v1/metrics/samples',
+    params: none,
+    query: ZMetricsSamplesQuery,
+    body: null,
+    response: ZMetricsSamples,
   }),
 } as const;
 

@@ -109,6 +109,29 @@ export type StartOptions = {
   paused?: boolean;
 };
 
+/**
+ * Cumulative usage counters of a guest, read at the time of the call; the
+ * metrics sampler (agent/metrics) turns two readings into rates. Null where
+ * the host cannot tell (user-mode NICs have no byte counters).
+ */
+export type GuestCounters = {
+  state: GuestState;
+  /** Changes when the guest's process is replaced (restart): counters start again from zero. */
+  instance: string | null;
+  /** CPU time of the guest's process (all its threads), seconds. */
+  cpuSeconds: number | null;
+  /** Resident memory of the guest's process, bytes. */
+  memBytes: number;
+  diskReadBytes: number | null;
+  diskWriteBytes: number | null;
+  diskReadOps: number | null;
+  diskWriteOps: number | null;
+  /** Bytes the guest received and sent. */
+  netInBytes: number | null;
+  netOutBytes: number | null;
+  uptimeSeconds: number;
+};
+
 export type ShutdownOptions = {
   /** How long the guest may take to power off after the ACPI request. */
   timeoutMs: number;
@@ -180,4 +203,11 @@ export type GuestDriver = {
    * UEFI variable store), so that a new guest with the same vmid starts clean.
    */
   forget(vmid: number): Promise<void>;
+
+  /**
+   * Usage counters for the metrics sampler. Cheap: one short control-channel
+   * exchange at most, queued behind other users of it like every other call.
+   * Optional: a driver without it reports its guests with status and sizes only.
+   */
+  sampleGuest?(vmid: number): Promise<GuestCounters>;
 };

@@ -8,6 +8,7 @@ import { ZNodeName } from '../contract/common';
 import { QemuDriver } from '../drivers/qemu/driver';
 import { SimDriver } from '../drivers/sim/driver';
 import type { GuestDriver } from '../drivers/types';
+import { MetricsSampler } from '../metrics/sampler';
 import { DirStorage } from '../storage/dir';
 import { TaskRunner } from '../tasks/runner';
 import { CERT_NAME, NodeAuth } from './auth';
@@ -45,6 +46,8 @@ export type Agent = {
   runDir: string;
   driver: GuestDriver;
   tasks: TaskRunner;
+  /** The 10 s metrics sampler (started with the agent). */
+  metrics: MetricsSampler;
   /** Stops listening and waits for running tasks; guests keep running. */
   close(): Promise<void>;
 };
@@ -113,10 +116,26 @@ export async function createAgent(options: CreateAgentOptions): Promise<Agent> {
   const recovered = await driver.recover();
   for (const s of recovered) log(`found guest ${s.vmid}: ${s.state}${s.reason ? ` (${s.reason})` : ''}`);
 
+  const metrics = new MetricsSampler({
+    driver,
+    node: driverName === 'sim' ? 'sim' : 'host',
+    guests: async () => {
+      const list = await Promise.all(
+        (await store.vmids()).map(async (vmid) => ({ vmid, g: await store.get(vmid).catch(() => null) })),
+      );
+      return list.flatMap(({ vmid, g }) =>
+        g ? [{ vmid, maxcpu: g.config.cores * g.config.sockets, maxmem: g.config.memoryMiB * 1024 * 1024 }] : [],
+      );
+    },
+    storages: () => Promise.all([...storages.values()].map((s) => s.status())),
+    log,
+  });
+  metrics.start();
+
   const auth = new NodeAuth(dataDir);
   const handle = createRequestHandler(
     auth,
-    createHandlers({ nodeName, driverName, driver, guests, snapshots, tasks, storages }),
+    createHandlers({ nodeName, driverName, driver, guests, snapshots, tasks, storages, metrics }),
     log,
   );
   const server: Server = createServer({ key: tls.key, cert: tls.cert }, (req, res) => void handle(req, res));
@@ -147,7 +166,9 @@ export async function createAgent(options: CreateAgentOptions): Promise<Agent> {
     runDir,
     driver,
     tasks,
+    metrics,
     close: async () => {
+      metrics.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await consoles.close();

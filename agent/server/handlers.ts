@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { parseVolumeId } from '../contract/common';
 import type { GuestDriver } from '../drivers/types';
+import { SAMPLE_INTERVAL_S, type MetricsSampler } from '../metrics/sampler';
 import type { TaskRunner } from '../tasks/runner';
 import { AgentError } from './errors';
 import type { GuestsService } from './guests-service';
@@ -17,6 +18,7 @@ export type HandlerDeps = {
   snapshots: SnapshotsService;
   tasks: TaskRunner;
   storages: Storages;
+  metrics: MetricsSampler;
 };
 
 function storage(storages: Storages, id: string) {
@@ -32,6 +34,8 @@ function storage(storages: Storages, id: string) {
 export function createHandlers(d: HandlerDeps): Handlers {
   return {
     nodeStatus: async () => nodeStatus(d.nodeName, d.driverName, d.driver),
+
+    metricsSamples: async ({ query }) => ({ interval: SAMPLE_INTERVAL_S, samples: d.metrics.samples(query.since) }),
 
     listGuests: async () => ({ guests: await d.guests.list() }),
     createGuest: async ({ body, user }) => ({ upid: await d.guests.create(body, user) }),

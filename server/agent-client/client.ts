@@ -190,6 +190,8 @@ export function agentFor(node: AgentNode, options: AgentClientOptions = {}) {
     deleteSnapshot: (vmid: number, name: string) => call('deleteSnapshot', { params: { vmid, name } }),
     updateSnapshot: (vmid: number, name: string, input: UpdateSnapshotInput) =>
       call('updateSnapshot', { params: { vmid, name }, body: input }),
+    /** Metrics samples the agent took after `since` (Unix seconds). */
+    metricsSamples: (since = 0) => call('metricsSamples', { query: { since } }),
 
     listTasks: (query: TaskListQuery = {}) => call('listTasks', { query }),
     taskStatus: (upid: string) => call('taskStatus', { params: { upid } }),

@@ -3,6 +3,7 @@ import { accessRouter } from './access';
 import { authRouter } from './auth';
 import { clusterRouter } from './cluster';
 import { consoleRouter } from './console';
+import { metricsRouter } from './metrics';
 import { nodeRouter } from './node';
 import { sessionRouter } from './session';
 import { setupRouter } from './setup';
@@ -15,6 +16,7 @@ export const appRouter = router({
   auth: authRouter,
   cluster: clusterRouter,
   console: consoleRouter,
+  metrics: metricsRouter,
   node: nodeRouter,
   session: sessionRouter,
   setup: setupRouter,

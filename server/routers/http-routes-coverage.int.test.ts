@@ -27,13 +27,14 @@ const COVERED_ELSEWHERE: Record<string, string> = {
 };
 
 const root = path.resolve(import.meta.dirname, '..', '..', 'app', 'api');
+const appRoot = path.resolve(root, '..');
 
-async function routeFiles(dir: string): Promise<string[]> {
+async function routeFiles(dir: string, base = root): Promise<string[]> {
   const out: string[] = [];
   for (const e of await readdir(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await routeFiles(p)));
-    else if (e.name === 'route.ts') out.push(path.relative(root, path.dirname(p)));
+    if (e.isDirectory()) out.push(...(await routeFiles(p, base)));
+    else if (e.name === 'route.ts') out.push(path.relative(base, path.dirname(p)));
   }
   return out.sort();
 }
@@ -97,6 +98,27 @@ describe('HTTP routes outside tRPC', () => {
           { params: Promise.resolve(params) },
         );
         expect(res.status, `${method} /api/${route} answered an anonymous caller with ${res.status}`).toBe(401);
+      }
+    }
+  });
+
+  // Routes outside /api (Prometheus's /metrics): same rule, every one refuses an anonymous
+  // caller and a malformed token; none is open.
+  it('each route outside /api refuses an anonymous caller and a bad token', async () => {
+    const routes = (await routeFiles(appRoot, appRoot)).filter((r) => !r.startsWith('api'));
+    expect(routes).toContain('metrics');
+    for (const route of routes) {
+      const mod = (await import(path.join(appRoot, route, 'route.ts'))) as Record<string, Handler | undefined>;
+      const methods = (['GET', 'POST', 'PUT', 'DELETE'] as const).filter((m) => typeof mod[m] === 'function');
+      expect(methods.length, `${route} exports no handler`).toBeGreaterThan(0);
+      for (const method of methods) {
+        const attempts: Record<string, string>[] = [{}, { authorization: 'Bearer nobody@local!x=not-a-secret' }];
+        for (const headers of attempts) {
+          const res = await mod[method]!(new Request(`https://localhost:8006/${route}`, { method, headers }), {
+            params: Promise.resolve({}),
+          });
+          expect(res.status, `${method} /${route} answered ${JSON.stringify(headers)} with ${res.status}`).toBe(401);
+        }
       }
     }
   });

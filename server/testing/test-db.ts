@@ -8,7 +8,7 @@ import { ensureBuiltinRoles } from '@/server/services/access/roles';
 import { makePgliteDir, startPostgres } from './postgres';
 
 export type TestDbKind = 'pglite' | 'postgres';
-export type TestDb = { kind: TestDbKind; db: Db; close(): Promise<void> };
+export type TestDb = { kind: TestDbKind; db: Db; close(): Promise<void>; /** PostgreSQL only. */ url?: string };
 
 const quiet = { log: () => undefined };
 
@@ -37,6 +37,7 @@ export async function openTestDb(kind: TestDbKind): Promise<TestDb> {
   return {
     kind,
     db,
+    url: pg.url,
     close: async () => {
       await db.$disconnect();
       await pg.stop();

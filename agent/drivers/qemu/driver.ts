@@ -8,13 +8,16 @@ import { DriverError } from '../errors';
 import type {
   DriverCapabilities,
   GuestConfig,
+  GuestCounters,
   GuestDriver,
   GuestStatus,
   ShutdownOptions,
   StartOptions,
 } from '../types';
+import { readGuestTaps, sumBlockstats } from './counters';
 import { buildQemuArgv, guestPaths, qemuOptValue, type GuestPaths } from './argv';
 import { kvmUsable } from './kvm';
+import { readProcessUsage } from '../../metrics/procfs';
 import { isAlive, processUptimeSeconds, readCmdline, readPidFile, waitForExit } from './proc';
 import { QmpClient } from './qmp';
 import { QemuLiveSnapshots } from './snapshots';
@@ -232,6 +235,40 @@ export class QemuDriver implements GuestDriver {
     await Promise.all([p.log, p.efivars, p.pid].map((f) => rm(f, { force: true })));
   }
 
+  /**
+   * CPU time and RSS from /proc/<pid>, disk counters from QMP `query-blockstats`
+   * (with `query-status`, in the one QMP exchange), network bytes from the guest's
+   * tap devices. A guest whose QMP is busy or wedged still reports CPU and memory.
+   */
+  async sampleGuest(vmid: number): Promise<GuestCounters> {
+    checkVmid(vmid);
+    const proc = await this.process(vmid);
+    if (!proc?.alive) return idleCounters('stopped');
+    const [usage, uptime, qmp, net] = await Promise.all([
+      readProcessUsage(proc.pid),
+      processUptimeSeconds(proc.pid),
+      this.withQmp(vmid, async (q) => ({
+        status: (await q.execute('query-status')).status,
+        blocks: sumBlockstats(await q.execute('query-blockstats')),
+      })).catch(() => null),
+      readGuestTaps(vmid),
+    ]);
+    if (!usage) return idleCounters('stopped');
+    return {
+      state: qmp === null || qmp.status === 'running' ? 'running' : 'paused',
+      instance: `${proc.pid}`,
+      cpuSeconds: usage.cpuSeconds,
+      memBytes: usage.rss,
+      diskReadBytes: qmp?.blocks.readBytes ?? null,
+      diskWriteBytes: qmp?.blocks.writeBytes ?? null,
+      diskReadOps: qmp?.blocks.readOps ?? null,
+      diskWriteOps: qmp?.blocks.writeOps ?? null,
+      netInBytes: net?.inBytes ?? null,
+      netOutBytes: net?.outBytes ?? null,
+      uptimeSeconds: uptime ?? 0,
+    };
+  }
+
   async recover(): Promise<GuestStatus[]> {
     let names: string[];
     try {
@@ -405,6 +442,22 @@ export class QemuDriver implements GuestDriver {
     await this.removeRuntimeFiles(vmid);
     return stopped(vmid, null);
   }
+}
+
+function idleCounters(state: GuestCounters['state']): GuestCounters {
+  return {
+    state,
+    instance: null,
+    cpuSeconds: null,
+    memBytes: 0,
+    diskReadBytes: null,
+    diskWriteBytes: null,
+    diskReadOps: null,
+    diskWriteOps: null,
+    netInBytes: null,
+    netOutBytes: null,
+    uptimeSeconds: 0,
+  };
 }
 
 function stopped(vmid: number, reason: string | null): GuestStatus {

@@ -1,5 +1,13 @@
 import { DriverError } from '../errors';
-import type { DriverCapabilities, GuestConfig, GuestDriver, GuestStatus, ShutdownOptions } from '../types';
+import type {
+  DriverCapabilities,
+  GuestConfig,
+  GuestCounters,
+  GuestDriver,
+  GuestStatus,
+  ShutdownOptions,
+} from '../types';
+import { simulatedCounters } from './usage';
 
 type SimGuest = {
   state: 'running' | 'paused';
@@ -153,6 +161,11 @@ export class SimDriver implements GuestDriver {
   async forget(vmid: number): Promise<void> {
     this.state.guests.delete(vmid);
     this.state.stoppedReasons.delete(vmid);
+  }
+
+  async sampleGuest(vmid: number): Promise<GuestCounters> {
+    const g = this.state.guests.get(vmid);
+    return simulatedCounters(vmid, g ? { ...g, uptimeSeconds: (Date.now() - g.startedAt) / 1000 } : null);
   }
 
   /** Simulates the guest's process dying (crash tests of the control plane). */
