@@ -1,10 +1,13 @@
 'use client';
 import { useQuery } from '@tanstack/react-query';
 import { useTRPC } from '@/components/trpc';
+import type { ResourceTree } from '@/server/services/cluster/resources';
 
 export function DatacenterSummary() {
   const trpc = useTRPC();
-  const tree = useQuery(trpc.cluster.resources.queryOptions());
+  const tree = useQuery(
+    trpc.cluster.resources.queryOptions(undefined, { select: (json) => JSON.parse(json) as ResourceTree }),
+  );
   if (tree.error) return <p className="text-sm text-red-600">{tree.error.message}</p>;
   if (!tree.data) return <p className="text-sm text-slate-500">Loading…</p>;
   const nodes = tree.data.nodes;

@@ -76,13 +76,14 @@ function readCalls(http: Http, tree: Tree): Call[] {
   const any = <T>(xs: T[]): T => xs[Math.floor(random() * xs.length)]!;
   return [
     { name: 'cluster.resources (tree)', weight: 2, run: () => http.query('cluster.resources') },
+    { name: 'vm.list (one node)', weight: 2, run: () => http.query('vm.list', { node: any(nodes) }) },
     {
-      name: 'vm.list (node, filter, sort)',
-      weight: 3,
-      run: () => http.query('vm.list', { node: any(nodes) }),
+      name: 'vm.search (filter, sort, page)',
+      weight: 2,
+      run: () => http.query('vm.search', { search: any(nodes), sort: 'name', dir: 'desc', limit: 100 }),
     },
     { name: 'vm.get (one guest)', weight: 3, run: () => http.query('vm.get', { vmid: any(vmids) }) },
-    { name: 'task.recent', weight: 2, run: () => http.query('task.recent', { limit: 50 }) },
+    { name: 'task.recent', weight: 1, run: () => http.query('task.recent', { limit: 50 }) },
   ];
 }
 

@@ -6,6 +6,8 @@ CREATE TABLE "AccessGeneration" (
     CONSTRAINT "AccessGeneration_pkey" PRIMARY KEY ("id")
 );
 
+-- CreateIndex
+CREATE INDEX "Guest_updatedAt_idx" ON "Guest"("updatedAt");
 -- Written by hand: the row, and the triggers that raise the generation on
 -- every statement that changes what decides permissions.
 INSERT INTO "AccessGeneration" ("id", "value") VALUES (1, 0);
