@@ -180,15 +180,19 @@ async function round(db: 'postgres' | 'pglite'): Promise<Round> {
     );
     procs.push(fleet);
     const want = NODES * GUESTS;
+    let seen = 'nothing yet';
     const tree = await waitFor(
       `${want} guests in the console`,
       async () => {
-        const t = await http!.query<Tree>('cluster.resources');
+        const t = JSON.parse(await http!.query<string>('cluster.resources')) as Tree;
         const n = t.nodes.reduce((s, node) => s + node.guests.length, 0);
+        seen = `${t.nodes.length} nodes, ${n} guests`;
         return n >= want && t.nodes.length >= NODES ? t : undefined;
       },
       600_000,
-    );
+    ).catch((e: Error) => {
+      throw new Error(`${e.message} (seen: ${seen})`);
+    });
     const seedSeconds = (Date.now() - seedStart) / 1000;
     log(`${db}: ${NODES} nodes and ${want} guests mirrored after ${seedSeconds.toFixed(0)} s`);
 
