@@ -73,6 +73,10 @@ async function main(): Promise<void> {
     ? http.createServer(onRequest)
     : https.createServer(await ensureCertificate(cfg.dataDir, 'console'), onRequest);
   server.on('upgrade', onUpgrade);
+  // Browsers and API clients reuse connections; Node's 5 s default closes them
+  // under a client that is about to send, which it sees as a reset.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 70_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(cfg.HORCRUX_PORT, cfg.HORCRUX_HOST, resolve);

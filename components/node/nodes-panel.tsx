@@ -20,7 +20,7 @@ type Row = {
 export function NodesPanel() {
   const trpc = useTRPC();
   const nodes = useQuery(trpc.node.list.queryOptions(undefined, { refetchInterval: 5000 }));
-  const tree = useQuery(trpc.cluster.resources.queryOptions());
+  const info = useQuery(trpc.cluster.info.queryOptions());
   const join = useMutation(trpc.node.createJoinToken.mutationOptions());
   const columns: Column<Row>[] = [
     {
@@ -49,7 +49,7 @@ export function NodesPanel() {
       <Section
         title="Nodes"
         actions={
-          tree.data?.cluster.can.addNode && (
+          info.data?.can.addNode && (
             <Button onClick={() => join.mutate({ consoleUrl: window.location.origin })} disabled={join.isPending}>
               Add node
             </Button>

@@ -98,17 +98,17 @@ function TopTable({
 /** The datacenter dashboard: what is up, how loaded it is, what failed; only what the caller may see. */
 export function DatacenterSummary() {
   const trpc = useTRPC();
-  const tree = useQuery(trpc.cluster.resources.queryOptions());
+  const info = useQuery(trpc.cluster.info.queryOptions());
   const dash = useQuery(trpc.metrics.dashboard.queryOptions(undefined, { refetchInterval: 10_000 }));
-  const error = tree.error ?? dash.error;
+  const error = info.error ?? dash.error;
   if (error) return <p className="text-sm text-red-600">{error.message}</p>;
-  if (!tree.data || !dash.data) return <p className="text-sm text-slate-500">Loading…</p>;
+  if (!info.data || !dash.data) return <p className="text-sm text-slate-500">Loading…</p>;
   const d = dash.data;
   const cores = (v: number) => formatValue(v, 'cores');
   return (
     <div className="space-y-6">
       <section aria-label="Summary" className="grid gap-3 sm:grid-cols-3">
-        <Card label="Cluster">{tree.data.cluster.name}</Card>
+        <Card label="Cluster">{info.data.name}</Card>
         <Card label="Nodes">
           {d.nodes.online} online
           <span className="text-sm font-normal text-slate-500"> · {d.nodes.offline} offline</span>

@@ -11,7 +11,7 @@ export function Shell({ userid, children }: { userid: string; children: ReactNod
       <TopBar userid={userid} />
       <nav
         aria-label="Resource tree"
-        className="row-start-2 overflow-auto border-r border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900"
+        className="row-start-2 min-h-0 overflow-hidden border-r border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900"
       >
         <ResourceTree />
       </nav>

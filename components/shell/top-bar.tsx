@@ -9,7 +9,7 @@ import { ThemeSwitch } from './theme-switch';
 
 export function TopBar({ userid }: { userid: string }) {
   const trpc = useTRPC();
-  const tree = useQuery(trpc.cluster.resources.queryOptions());
+  const info = useQuery(trpc.cluster.info.queryOptions());
   const [creating, setCreating] = useState(false);
   return (
     <header className="col-span-2 flex items-center justify-between border-b border-slate-200 bg-white px-3 dark:border-slate-800 dark:bg-slate-900">
@@ -18,7 +18,7 @@ export function TopBar({ userid }: { userid: string }) {
         <span className="text-xs text-slate-500">Virtual Environment</span>
       </div>
       <div className="flex items-center gap-2">
-        {tree.data?.cluster.can.createVm && <Button onClick={() => setCreating(true)}>Create VM</Button>}
+        {info.data?.can.createVm && <Button onClick={() => setCreating(true)}>Create VM</Button>}
         <CreateVmWizard open={creating} onClose={() => setCreating(false)} />
         <ThemeSwitch />
         <span className="text-sm" data-testid="current-user">

@@ -24,10 +24,31 @@ export function sessionIdOf(actor: Actor): string | undefined {
   return actor.kind === 'session' ? actor.sessionId : undefined;
 }
 
-/** The actor behind a session cookie, or null when it is missing, forged, expired or revoked. */
+type Decoded = { sub?: string; sid?: unknown; expMs: number } | null;
+/** Decoded cookies: decryption derives a key (HKDF) per call, and a browser sends the same cookie every time. */
+const decoded = new Map<string, Decoded>();
+const MAX_DECODED = 10_000;
+
+async function decodeCookie(cookie: string): Promise<Decoded> {
+  const hit = decoded.get(cookie);
+  if (hit !== undefined && (hit === null || hit.expMs > Date.now())) return hit;
+  const token = await decode({ token: cookie, secret: sessionSecret() }).catch(() => null);
+  const value: Decoded = token
+    ? { sub: token.sub, sid: token.sid, expMs: typeof token.exp === 'number' ? token.exp * 1000 : 0 }
+    : null;
+  if (decoded.size >= MAX_DECODED) decoded.delete(decoded.keys().next().value!);
+  decoded.set(cookie, value);
+  return value;
+}
+
+/**
+ * The actor behind a session cookie, or null when it is missing, forged,
+ * expired or revoked. The cookie's decryption is cached; the session row is
+ * checked on every request, so a revoked session fails at once.
+ */
 export async function actorFromSessionCookie(db: Db, cookie: string | undefined): Promise<Actor | null> {
   if (!cookie) return null;
-  const token = await decode({ token: cookie, secret: sessionSecret() }).catch(() => null);
+  const token = await decodeCookie(cookie);
   const sid = token?.sid;
   if (typeof sid !== 'string') return null;
   const userid = await validateSession(db, sid);

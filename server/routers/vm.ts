@@ -11,6 +11,7 @@ import {
   resizeDisk,
   updateGuest,
 } from '@/server/services/guests/guests';
+import { searchGuests, ZGuestSearch } from '@/server/services/guests/search';
 import { authedProcedure, guardedProcedure, router } from '@/server/trpc';
 
 const ZGuestRow = z.object({
@@ -52,6 +53,26 @@ export const vmRouter = router({
     .input(z.object({ node: ZNodeName.optional() }).default({}))
     .output(z.array(ZGuestRow))
     .query(({ ctx, input }) => listGuests(ctx.db, ctx.perms, input)),
+
+  /** One page of guests, filtered and sorted by the server (the datacenter-wide guest list). */
+  search: authedProcedure
+    .input(ZGuestSearch)
+    .output(
+      z.object({
+        total: z.number(),
+        rows: z.array(
+          z.object({
+            vmid: z.number(),
+            node: z.string(),
+            name: z.string(),
+            status: z.string(),
+            lock: z.string().nullable(),
+            startedAt: z.date().nullable(),
+          }),
+        ),
+      }),
+    )
+    .query(({ ctx, input }) => searchGuests(ctx.db, ctx.perms, input)),
 
   get: guardedProcedure('VM.Audit', '/vms/{vmid}')
     .input(ZVmidInput)

@@ -23,7 +23,8 @@ function pgCommand(binary: string, args: string[]): [string, string[]] {
   return asRoot ? ['runuser', ['-u', 'postgres', '--', file, ...args]] : [file, args];
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port free on 127.0.0.1 right now. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);
@@ -74,8 +75,12 @@ export type TestPostgres = {
   stop(): Promise<void>;
 };
 
-/** Starts a PostgreSQL server on a free port of 127.0.0.1 and creates an empty database. */
-export async function startPostgres(): Promise<TestPostgres> {
+/**
+ * Starts a PostgreSQL server on a free port of 127.0.0.1 in a temporary
+ * directory and creates an empty database. Tests skip fsync;
+ * `durable` keeps PostgreSQL's defaults (benchmarks measure what production does).
+ */
+export async function startPostgres(options: { durable?: boolean } = {}): Promise<TestPostgres> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'horcrux-pg-'));
   const dataDir = path.join(dir, 'data');
   const logFile = path.join(dir, 'postgres.log');
@@ -106,9 +111,7 @@ export async function startPostgres(): Promise<TestPostgres> {
       '-h', '127.0.0.1',
       '-k', dir,
       // A test database does not need to survive a power cut.
-      '-c', 'fsync=off',
-      '-c', 'synchronous_commit=off',
-      '-c', 'full_page_writes=off',
+      ...(options.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
     ]);
     // The server's log goes to a file so that a failed start can say why.
     const logFd = openSync(logFile, 'a');

@@ -4,6 +4,8 @@ import { syncNode } from '@/server/services/nodes/sync';
 import { holdLease } from './lease';
 
 export const HEARTBEAT_MS = 10_000;
+/** The part of a heartbeat over which the nodes' polls are spread. */
+const SPREAD = 0.7;
 
 /**
  * Every 10 s, polls every node's agent (facts, guests, tasks) and mirrors it into
@@ -22,9 +24,13 @@ export function startNodeMonitor(
     running = true;
     try {
       if (!(await holdLease(db, 'node-monitor', holder, HEARTBEAT_MS * 3))) return;
-      const nodes = await db.node.findMany({ select: { name: true } });
+      const nodes = await db.node.findMany({ select: { name: true }, orderBy: { name: 'asc' } });
+      // Spread the nodes over the heartbeat rather than polling them all at once:
+      // a hundred syncs in one burst every 10 s is a latency spike for every user.
+      const spacing = (HEARTBEAT_MS * SPREAD) / Math.max(1, nodes.length);
       await Promise.all(
-        nodes.map(async ({ name }) => {
+        nodes.map(async ({ name }, i) => {
+          if (i > 0) await new Promise((r) => setTimeout(r, i * spacing));
           try {
             await syncNode(db, name);
             if (unreachable.delete(name)) log(`node ${name} is reachable again`);

@@ -7,6 +7,7 @@ type Tab = { href: string; label: string; show?: keyof ConsoleTabs };
 
 const TABS: Tab[] = [
   { href: '/datacenter', label: 'Summary' },
+  { href: '/datacenter/guests', label: 'Guests' },
   { href: '/datacenter/nodes', label: 'Nodes' },
   { href: '/datacenter/sessions', label: 'Sessions' },
   { href: '/datacenter/permissions', label: 'Permissions', show: 'acl' },

@@ -54,10 +54,43 @@ export function permissionsFrom(context: AccessContext): Permissions {
   return { context, privilegesOn, has: (privilege, path) => privilegesOn(path).has(privilege) };
 }
 
-/** Loads the ACL, roles, pools and group memberships that decide the actor's rights (one query set per request). */
+/** The access generation: database triggers raise it whenever ACLs, custom roles, pools or groups change. */
+export async function accessGeneration(db: Db): Promise<bigint> {
+  const row = await db.accessGeneration.findUnique({ where: { id: 1 }, select: { value: true } });
+  return row?.value ?? -1n;
+}
+
+type Resolved = { generation: bigint; perms: Promise<Permissions> };
+/** Per database, per actor: the resolved permissions of the last generation seen. */
+const resolved = new WeakMap<Db, Map<string, Resolved>>();
+const MAX_CACHED_ACTORS = 1000;
+
+function actorKey(actor: Actor): string {
+  return actor.kind === 'token' ? `${actor.tokenid}\0${actor.privsep}` : actor.userid;
+}
+
+/**
+ * Loads the ACL, roles, pools and group memberships that decide the actor's
+ * rights. The result (with its per-path cache) is kept until the access
+ * generation changes, so a request costs one small query here instead of
+ * five, and a change made through any console takes effect at the next
+ * request everywhere.
+ */
 export async function loadPermissions(db: Db, actor: Actor): Promise<Permissions> {
-  const [tables, groups] = await Promise.all([loadAclTables(db), groupsOfUser(db, actor.userid)]);
-  return permissionsFrom({ ...tables, actor: accessActorOf(actor, groups ?? []) });
+  const generation = await accessGeneration(db);
+  let byActor = resolved.get(db);
+  if (!byActor) resolved.set(db, (byActor = new Map()));
+  const key = actorKey(actor);
+  const hit = byActor.get(key);
+  if (hit && hit.generation === generation) return hit.perms;
+  const perms = Promise.all([loadAclTables(db), groupsOfUser(db, actor.userid)]).then(([tables, groups]) =>
+    permissionsFrom({ ...tables, actor: accessActorOf(actor, groups ?? []) }),
+  );
+  byActor.delete(key);
+  if (byActor.size >= MAX_CACHED_ACTORS) byActor.delete(byActor.keys().next().value!);
+  byActor.set(key, { generation, perms });
+  perms.catch(() => byActor.delete(key));
+  return perms;
 }
 
 const perRequest = new WeakMap<object, Promise<Permissions>>();

@@ -2,45 +2,67 @@ import type { Db } from '@/server/db';
 import type { Permissions } from '@/server/services/access/permissions';
 import { isOnline } from '@/server/services/nodes/nodes';
 import { clusterName } from '@/server/services/setup/setup';
+import { guestSnapshot } from './guest-snapshot';
+
+export type ClusterInfo = { name: string; can: { audit: boolean; createVm: boolean; addNode: boolean } };
 
 export type ResourceTree = {
-  cluster: { name: string; can: { audit: boolean; createVm: boolean; addNode: boolean } };
+  cluster: ClusterInfo;
   nodes: { name: string; status: 'online' | 'offline'; guests: { vmid: number; name: string; status: string }[] }[];
 };
 
-/** The resource tree of the left pane: Datacenter → nodes → guests, with only what the caller may audit. */
-export async function resourceTree(db: Db, perms: Permissions): Promise<ResourceTree> {
-  const [name, nodes, guests] = await Promise.all([
-    clusterName(db),
-    db.node.findMany({ orderBy: { name: 'asc' }, select: { name: true, lastSeenAt: true } }),
-    db.guest.findMany({ orderBy: { vmid: 'asc' }, select: { vmid: true, name: true, status: true, nodeName: true } }),
-  ]);
-  const byNode = new Map<string, ResourceTree['nodes'][number]['guests']>();
-  for (const g of guests) {
-    if (!perms.has('VM.Audit', `/vms/${g.vmid}`)) continue;
-    const list = byNode.get(g.nodeName) ?? [];
-    list.push({ vmid: g.vmid, name: g.name, status: g.status });
-    byNode.set(g.nodeName, list);
-  }
+/** The cluster's name and what the caller may do at the datacenter level (top bar, datacenter pages). */
+export async function clusterInfo(db: Db, perms: Permissions): Promise<ClusterInfo> {
   return {
-    cluster: {
-      name: name ?? 'Datacenter',
-      can: {
-        audit: perms.has('Sys.Audit', '/'),
-        createVm: perms.has('VM.Allocate', '/vms'),
-        addNode: perms.has('Sys.Modify', '/'),
-      },
+    name: (await clusterName(db)) ?? 'Datacenter',
+    can: {
+      audit: perms.has('Sys.Audit', '/'),
+      createVm: perms.has('VM.Allocate', '/vms'),
+      addNode: perms.has('Sys.Modify', '/'),
     },
-    nodes: nodes
+  };
+}
+
+/** Per caller's permissions (one object per actor and access generation): the last tree built and its key. */
+const built = new WeakMap<Permissions, { key: string; json: string }>();
+
+/**
+ * The resource tree of the left pane, Datacenter → nodes → guests, with only
+ * what the caller may audit, as JSON text. With ten thousand guests, building
+ * and serializing the tree is the costly part, so the text is kept per caller
+ * until a guest, a node's state, the cluster name or the caller's rights
+ * change; then it is built again from the in-memory guest snapshot.
+ */
+export async function resourceTreeJson(db: Db, perms: Permissions): Promise<string> {
+  const [info, nodes, snapshot] = await Promise.all([
+    clusterInfo(db, perms),
+    db.node.findMany({ orderBy: { name: 'asc' }, select: { name: true, lastSeenAt: true } }),
+    guestSnapshot(db),
+  ]);
+  const states = nodes.map((n) => ({ name: n.name, online: isOnline(n.lastSeenAt) }));
+  const key = JSON.stringify([snapshot.version, info, states]);
+  const hit = built.get(perms);
+  if (hit?.key === key) return hit.json;
+
+  const byNode = new Map<string, ResourceTree['nodes'][number]['guests']>();
+  for (const g of snapshot.guests) {
+    if (!perms.has('VM.Audit', `/vms/${g.vmid}`)) continue;
+    let list = byNode.get(g.node);
+    if (!list) byNode.set(g.node, (list = []));
+    list.push({ vmid: g.vmid, name: g.name, status: g.status });
+  }
+  const tree: ResourceTree = {
+    cluster: info,
+    nodes: states
       // A node appears when the caller may audit it or sees a guest on it, as in Proxmox's tree.
       .filter((n) => perms.has('Sys.Audit', `/nodes/${n.name}`) || byNode.has(n.name))
-      .map((n) => {
-        const online = isOnline(n.lastSeenAt);
-        return {
-          name: n.name,
-          status: online ? 'online' : 'offline',
-          guests: (byNode.get(n.name) ?? []).map((g) => (online ? g : { ...g, status: 'unknown' })),
-        };
-      }),
+      .map((n) => ({
+        name: n.name,
+        status: n.online ? 'online' : 'offline',
+        guests: (byNode.get(n.name) ?? []).map((g) => (n.online ? g : { ...g, status: 'unknown' })),
+      })),
   };
+  const json = JSON.stringify(tree);
+  built.set(perms, { key, json });
+  return json;
 }

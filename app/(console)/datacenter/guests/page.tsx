@@ -1,0 +1,5 @@
+import { GuestSearch } from '@/components/vm/guest-search';
+
+export default function DatacenterGuestsPage() {
+  return <GuestSearch />;
+}

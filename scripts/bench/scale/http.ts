@@ -1,0 +1,94 @@
+import https from 'node:https';
+import superjson from 'superjson';
+
+/**
+ * A minimal HTTPS client for the benchmark: keep-alive sockets, the console's
+ * self-signed certificate accepted, tRPC calls encoded as the browser's
+ * client encodes them (superjson, one procedure per request).
+ */
+export type Http = {
+  readonly origin: string;
+  cookie: string;
+  request(method: string, path: string, body?: string, headers?: Record<string, string>): Promise<Reply>;
+  query<T>(procedure: string, input?: unknown): Promise<T>;
+  mutate<T>(procedure: string, input?: unknown): Promise<T>;
+  close(): void;
+};
+
+export type Reply = { status: number; body: string; setCookie: string[] };
+
+export function httpClient(origin: string, maxSockets = 256): Http {
+  const agent = new https.Agent({ keepAlive: true, maxSockets, rejectUnauthorized: false });
+  const self: Http = {
+    origin,
+    cookie: '',
+    request(method, path, body, headers = {}) {
+      return new Promise<Reply>((resolve, reject) => {
+        const req = https.request(
+          new URL(path, origin),
+          {
+            method,
+            agent,
+            headers: {
+              ...(self.cookie ? { cookie: self.cookie } : {}),
+              ...(body !== undefined ? { 'content-length': Buffer.byteLength(body) } : {}),
+              ...headers,
+            },
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () =>
+              resolve({
+                status: res.statusCode ?? 0,
+                body: Buffer.concat(chunks).toString('utf8'),
+                setCookie: res.headers['set-cookie'] ?? [],
+              }),
+            );
+            res.on('error', reject);
+          },
+        );
+        req.setTimeout(30_000, () => req.destroy(new Error(`${method} ${path}: no answer in 30 s`)));
+        req.on('error', reject);
+        req.end(body);
+      });
+    },
+    async query<T>(procedure: string, input?: unknown): Promise<T> {
+      const q = input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(superjson.serialize(input)))}`;
+      return decode<T>(procedure, await self.request('GET', `/api/trpc/${procedure}${q}`));
+    },
+    async mutate<T>(procedure: string, input?: unknown): Promise<T> {
+      const body = JSON.stringify(superjson.serialize(input ?? null));
+      const reply = await self.request('POST', `/api/trpc/${procedure}`, body, { 'content-type': 'application/json' });
+      return decode<T>(procedure, reply);
+    },
+    close: () => agent.destroy(),
+  };
+  return self;
+}
+
+function decode<T>(procedure: string, reply: Reply): T {
+  const parsed = JSON.parse(reply.body) as {
+    result?: { data: Parameters<typeof superjson.deserialize>[0] };
+    error?: { json?: { message?: string } };
+  };
+  if (reply.status !== 200 || !parsed.result) {
+    throw new Error(`${procedure}: HTTP ${reply.status} ${parsed.error?.json?.message ?? reply.body.slice(0, 200)}`);
+  }
+  return superjson.deserialize<T>(parsed.result.data);
+}
+
+/** Signs in through next-auth's credentials flow, as the login page does; keeps the session cookie. */
+export async function signIn(http: Http, username: string, password: string): Promise<void> {
+  const csrf = await http.request('GET', '/api/auth/csrf');
+  const csrfCookie = csrf.setCookie.map((c) => c.split(';')[0]).join('; ');
+  const { csrfToken } = JSON.parse(csrf.body) as { csrfToken: string };
+  const form = new URLSearchParams({ csrfToken, username, password, json: 'true' }).toString();
+  const reply = await http.request('POST', '/api/auth/callback/credentials', form, {
+    'content-type': 'application/x-www-form-urlencoded',
+    cookie: csrfCookie,
+  });
+  const session = reply.setCookie.map((c) => c.split(';')[0]!).find((c) => c.startsWith('horcrux.session='));
+  if (!session) throw new Error(`sign-in failed: HTTP ${reply.status} ${reply.body.slice(0, 200)}`);
+  http.cookie = session;
+}

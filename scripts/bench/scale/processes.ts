@@ -1,0 +1,82 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+export type Proc = { child: ChildProcess; log: string; stop(): Promise<void> };
+
+const root = path.resolve(import.meta.dirname, '../../..');
+
+/**
+ * Starts `node --import tsx <entry>` with extra environment, its output in a
+ * log file, and waits until a line matches `ready` (rejects with the log's
+ * tail if it exits first or takes longer than `timeoutMs`).
+ */
+export async function startNode(
+  entry: string,
+  env: Record<string, string>,
+  ready: RegExp,
+  log: string,
+  timeoutMs = 600_000,
+): Promise<Proc & { readyLine: string }> {
+  // BENCH_CPU_PROF=dir writes a V8 CPU profile of each process there when it stops.
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
+  const child = spawn(process.execPath, [...prof, '--import', 'tsx', path.join(root, entry)], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const out = createWriteStream(log);
+  child.stdout!.pipe(out);
+  child.stderr!.pipe(out);
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  const readyLine = await new Promise<string>((resolve, reject) => {
+    let buffer = '';
+    const timer = setTimeout(() => fail(`no "${ready.source}" within ${timeoutMs / 1000} s`), timeoutMs);
+    const fail = (why: string): void => {
+      clearTimeout(timer);
+      void readFile(log, 'utf8')
+        .catch(() => '')
+        .then((text) => reject(new Error(`${entry}: ${why}\n${text.split('\n').slice(-30).join('\n')}`)));
+    };
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString('utf8');
+      const line = buffer.split('\n').find((l) => ready.test(l));
+      if (line) {
+        clearTimeout(timer);
+        resolve(line);
+      }
+    });
+    child.once('exit', (code, signal) => fail(`exited (${signal ?? code})`));
+  });
+  return { child, log, stop, readyLine };
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+export async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields 14 and 15 of stat (utime, stime) are at 11 and 12 after the command name.
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Resident and peak resident memory of a process in MiB. */
+export async function memoryMiB(pid: number): Promise<{ rss: number; peak: number }> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kib = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
+  return { rss: kib('VmRSS') / 1024, peak: kib('VmHWM') / 1024 };
+}
+
+/** What this benchmark ran on, for the printed report. */
+export function machine(): string {
+  const cpus = os.cpus();
+  return `${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Linux ${os.release()}, Node ${process.version}`;
+}

@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callerFor, sessionActor } from '@/server/testing/caller';
+import { openTestDb, type TestDb } from '@/server/testing/test-db';
+import type { ResourceTree } from './resources';
+
+describe('cluster.resources: the resource tree', () => {
+  let t: TestDb;
+  const treeOf = async (userid: string) =>
+    JSON.parse(await callerFor(t.db, sessionActor(userid)).cluster.resources()) as ResourceTree;
+  const guestsOf = (tree: ResourceTree) =>
+    tree.nodes.flatMap((n) => n.guests.map((g) => `${n.name}/${g.vmid}/${g.name}/${g.status}`));
+
+  beforeAll(async () => {
+    t = await openTestDb('pglite');
+    await t.db.realm.create({ data: { id: 'local', type: 'local' } });
+    for (const name of ['root', 'alice'])
+      await t.db.user.create({ data: { id: `${name}@local`, name, realmId: 'local' } });
+    await t.db.aclEntry.create({ data: { path: '/', ugidType: 'user', ugid: 'root@local', roleId: 'Administrator' } });
+    await t.db.aclEntry.create({
+      data: { path: '/vms/101', ugidType: 'user', ugid: 'alice@local', roleId: 'PVEVMUser' },
+    });
+    await t.db.node.create({
+      data: { name: 'alpha', url: 'https://alpha:8007', fingerprint: 'AA', tokenEnc: 'x', lastSeenAt: new Date() },
+    });
+    await t.db.node.create({ data: { name: 'beta', url: 'https://beta:8007', fingerprint: 'AA', tokenEnc: 'x' } });
+    await t.db.guest.createMany({
+      data: [
+        { vmid: 100, nodeName: 'alpha', name: 'web', status: 'running', config: {} },
+        { vmid: 101, nodeName: 'alpha', name: 'db', status: 'stopped', config: {} },
+        { vmid: 200, nodeName: 'beta', name: 'old', status: 'running', config: {} },
+      ],
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('shows each caller only what they may audit, offline nodes with unknown guests', async () => {
+    const root = await treeOf('root@local');
+    expect(root.nodes.map((n) => [n.name, n.status])).toEqual([
+      ['alpha', 'online'],
+      ['beta', 'offline'],
+    ]);
+    expect(guestsOf(root)).toEqual(['alpha/100/web/running', 'alpha/101/db/stopped', 'beta/200/old/unknown']);
+    expect(root.cluster.can).toEqual({ audit: true, createVm: true, addNode: true });
+    const alice = await treeOf('alice@local');
+    expect(guestsOf(alice)).toEqual(['alpha/101/db/stopped']);
+    expect(alice.cluster.can).toEqual({ audit: false, createVm: false, addNode: false });
+  });
+
+  it('follows changes, creations and deletions at the next request', async () => {
+    await treeOf('root@local');
+    await t.db.guest.update({ where: { vmid: 101 }, data: { status: 'running', name: 'db1' } });
+    expect(guestsOf(await treeOf('root@local'))).toContain('alpha/101/db1/running');
+    expect(guestsOf(await treeOf('alice@local'))).toEqual(['alpha/101/db1/running']);
+
+    // A creation and a deletion between two looks (the count stays the same).
+    await t.db.guest.create({ data: { vmid: 102, nodeName: 'alpha', name: 'new', config: {} } });
+    await t.db.guest.delete({ where: { vmid: 100 } });
+    expect(guestsOf(await treeOf('root@local'))).toEqual([
+      'alpha/101/db1/running',
+      'alpha/102/new/stopped',
+      'beta/200/old/unknown',
+    ]);
+    await t.db.guest.delete({ where: { vmid: 102 } });
+    expect(guestsOf(await treeOf('root@local'))).toEqual(['alpha/101/db1/running', 'beta/200/old/unknown']);
+
+    // A node coming back online, and a right granted, show at once.
+    await t.db.node.update({ where: { name: 'beta' }, data: { lastSeenAt: new Date() } });
+    await t.db.aclEntry.create({
+      data: { path: '/vms/200', ugidType: 'user', ugid: 'alice@local', roleId: 'PVEAuditor' },
+    });
+    expect(guestsOf(await treeOf('alice@local'))).toEqual(['alpha/101/db1/running', 'beta/200/old/running']);
+  });
+});
