@@ -90,7 +90,12 @@ export function GuestSearch() {
         </span>
       </div>
       {first.error && <p className="text-sm text-red-600">{first.error.message}</p>}
-      <div role="table" aria-label="Guests" aria-rowcount={total + 1} className="flex h-[calc(100vh-22rem)] min-h-64 flex-col text-sm">
+      <div
+        role="table"
+        aria-label="Guests"
+        aria-rowcount={total + 1}
+        className="flex h-[calc(100vh-22rem)] min-h-64 flex-col text-sm"
+      >
         <div role="rowgroup" className="border-b border-slate-200 text-xs text-slate-500 dark:border-slate-800">
           <div role="row" aria-rowindex={1} className="flex gap-3 py-1">
             {COLUMNS.map((c) => (

@@ -84,6 +84,11 @@ function readCalls(http: Http, tree: Tree): Call[] {
     },
     { name: 'vm.get (one guest)', weight: 3, run: () => http.query('vm.get', { vmid: any(vmids) }) },
     { name: 'task.recent', weight: 1, run: () => http.query('task.recent', { limit: 50 }) },
+    {
+      name: 'metrics.guest (day graph)',
+      weight: 2,
+      run: () => http.query('metrics.guest', { vmid: any(vmids), range: 'day', cf: 'AVERAGE' }),
+    },
   ];
 }
 
