@@ -24,6 +24,9 @@ const OPEN: Record<string, string> = {
 /** Routes whose every entry point another test enumerates. */
 const COVERED_ELSEWHERE: Record<string, string> = {
   'trpc/[trpc]': 'server/routers/access-coverage.int.test.ts checks every procedure',
+  // Not a route file: server/main.ts hands /api2/json/* to server/api2/handler.ts before Next.
+  '/api2/json':
+    'server/api2/api2.int.test.ts probes every endpoint anonymously, without rights and with exactly its privilege',
 };
 
 const root = path.resolve(import.meta.dirname, '..', '..', 'app', 'api');
