@@ -33,7 +33,8 @@ export const snapshotRouter = router({
       return createSnapshot(ctx.db, ctx.actor, vmid, spec, ctx.client.ip);
     }),
 
-  rollback: guardedProcedure('VM.Snapshot.Rollback', '/vms/{vmid}')
+  // Proxmox's check: either privilege (VM.Snapshot.Rollback exists to grant rollback alone).
+  rollback: guardedProcedure(['VM.Snapshot', 'VM.Snapshot.Rollback'], '/vms/{vmid}', 'any')
     .input(ZNamed.extend({ start: z.boolean().default(false) }))
     .output(ZTaskRef)
     .mutation(({ ctx, input }) =>

@@ -9,7 +9,7 @@ import { guestNode, started } from './guests';
 
 // The console side of snapshots. Callers (the tRPC router, the Proxmox-compatible
 // API) have checked the privilege already: VM.Audit to list, VM.Snapshot to
-// create, delete or edit a description, VM.Snapshot.Rollback to roll back, all
+// create, delete or edit a description, VM.Snapshot or VM.Snapshot.Rollback to roll back, all
 // on /vms/{vmid}. The agent of the guest's node holds the tree and does the work.
 
 /**
@@ -40,7 +40,10 @@ export async function getSnapshotTree(db: Db, actor: Actor, perms: Permissions, 
   return {
     ...list,
     node,
-    can: { snapshot: perms.has('VM.Snapshot', path), rollback: perms.has('VM.Snapshot.Rollback', path) },
+    can: {
+      snapshot: perms.has('VM.Snapshot', path),
+      rollback: perms.has('VM.Snapshot', path) || perms.has('VM.Snapshot.Rollback', path),
+    },
   };
 }
 
