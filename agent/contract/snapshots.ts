@@ -95,7 +95,7 @@ export type SnapshotList = z.infer<typeof ZSnapshotList>;
 export const ZCreateSnapshotInput = z.object({
   name: ZSnapshotName,
   description: ZSnapshotDescription.default(''),
-  /** Include RAM state; only for a running guest (refused otherwise). */
+  /** Include RAM state of a running guest; ignored for a stopped one (as Proxmox does). */
   vmstate: z.boolean().default(false),
 });
 export type CreateSnapshotInput = z.input<typeof ZCreateSnapshotInput>;

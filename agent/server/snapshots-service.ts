@@ -192,21 +192,14 @@ export class SnapshotsService {
         `name: disk ${clash.slot} (${clash.volume}) holds an unrecorded snapshot named ${input.name}; choose another name or delete that one`,
         { field: 'name' },
       );
-    if (input.vmstate && !running)
-      throw new AgentError(
-        'INVALID_INPUT',
-        `vmstate: guest ${vmid} is stopped; RAM state is saved only from a running guest`,
-        {
-          field: 'vmstate',
-        },
-      );
-
     return this.task('qmsnapshot', vmid, user, async (ctx) => {
       const cur = await this.stored(vmid);
       const disks = cur.config.disks.map((d) => ({ slot: d.slot, volume: d.volume }));
       const slots = disks.map((d) => d.slot);
       const nowRunning = await this.isRunning(vmid);
-      if (input.vmstate && !nowRunning) throw new Error(`guest ${vmid} stopped meanwhile; RAM state cannot be saved`);
+      // As Proxmox: RAM state is saved only from a running guest; for a stopped one the request is moot.
+      const vmstate = input.vmstate && nowRunning;
+      if (input.vmstate && !nowRunning) ctx.log('the guest is stopped: no RAM state to save, disks only');
       if (!nowRunning) {
         const created: SnapshotDisk[] = [];
         try {
@@ -226,7 +219,7 @@ export class SnapshotsService {
           }
           throw e;
         }
-      } else if (input.vmstate) {
+      } else if (vmstate) {
         const live = this.live();
         ctx.log(`saving RAM state and ${slots.join(', ')} (snapshot-save; RAM state kept in ${slots[0]})`);
         try {
@@ -248,8 +241,8 @@ export class SnapshotsService {
         name: input.name,
         description: input.description,
         snaptime: Math.floor(Date.now() / 1000),
-        vmstate: input.vmstate,
-        vmstateSlot: input.vmstate ? slots[0]! : null,
+        vmstate,
+        vmstateSlot: vmstate ? slots[0]! : null,
         parent: cur.snapshots.parent,
         disks,
       };

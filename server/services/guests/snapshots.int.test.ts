@@ -286,6 +286,16 @@ describe('snapshots of a stopped guest (qemu-img)', () => {
     expect(after.edges).toEqual({ C: null });
     expect(after.list.unrecorded).toEqual([]);
   });
+
+  it('asked for RAM state while stopped, takes the disks only (as Proxmox)', async () => {
+    const log = await ok(admin().snapshot.create({ vmid, name: 'E', vmstate: true }));
+    expect(log.lines.map((l) => l.t).join('\n')).toContain('no RAM state to save');
+    expect((await tree(vmid)).list.snapshots.find((s) => s.name === 'E')).toMatchObject({
+      vmstate: false,
+      parent: 'C',
+    });
+    await ok(admin().snapshot.delete({ vmid, name: 'E' }));
+  });
 });
 
 describe('a guest on raw storage', () => {
