@@ -7,7 +7,7 @@ import { ingestSamples, lastIngested } from './ingest';
  * Pulls nodes' new metrics samples and stores them. Full resolution is stored
  * at every pull (the hour graph is live); the roll-up tiers get a node's samples
  * once per completed minute, in one go (a 1-minute slot is then written once,
- * not six times: 1.8–2.4× less CPU, docs/benchmarks.md). A console that
+ * not six times: about 2× less CPU, docs/benchmarks.md). A console that
  * dies loses at most the current minute of roll-ups: those periods average
  * fewer samples, or show a gap; never an invented value.
  */
