@@ -132,6 +132,23 @@ export type GuestCounters = {
   uptimeSeconds: number;
 };
 
+/** The counters of a guest without a process (stopped, or not readable): nothing to count. */
+export function idleCounters(state: GuestCounters['state']): GuestCounters {
+  return {
+    state,
+    instance: null,
+    cpuSeconds: null,
+    memBytes: 0,
+    diskReadBytes: null,
+    diskWriteBytes: null,
+    diskReadOps: null,
+    diskWriteOps: null,
+    netInBytes: null,
+    netOutBytes: null,
+    uptimeSeconds: 0,
+  };
+}
+
 export type ShutdownOptions = {
   /** How long the guest may take to power off after the ACPI request. */
   timeoutMs: number;

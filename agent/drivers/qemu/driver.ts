@@ -14,6 +14,7 @@ import type {
   ShutdownOptions,
   StartOptions,
 } from '../types';
+import { idleCounters } from '../types';
 import { readGuestTaps, sumBlockstats } from './counters';
 import { buildQemuArgv, guestPaths, qemuOptValue, type GuestPaths } from './argv';
 import { kvmUsable } from './kvm';
@@ -442,22 +443,6 @@ export class QemuDriver implements GuestDriver {
     await this.removeRuntimeFiles(vmid);
     return stopped(vmid, null);
   }
-}
-
-function idleCounters(state: GuestCounters['state']): GuestCounters {
-  return {
-    state,
-    instance: null,
-    cpuSeconds: null,
-    memBytes: 0,
-    diskReadBytes: null,
-    diskWriteBytes: null,
-    diskReadOps: null,
-    diskWriteOps: null,
-    netInBytes: null,
-    netOutBytes: null,
-    uptimeSeconds: 0,
-  };
 }
 
 function stopped(vmid: number, reason: string | null): GuestStatus {

@@ -1,4 +1,4 @@
-import type { GuestConfig, GuestCounters } from '../types';
+import { idleCounters, type GuestConfig, type GuestCounters } from '../types';
 
 /** A fixed pseudo-random number in [0, 1) per guest and purpose, so every guest has its own profile. */
 function unit(vmid: number, salt: number): number {
@@ -15,21 +15,7 @@ export function simulatedCounters(
   vmid: number,
   guest: { state: 'running' | 'paused'; pid: number; config: GuestConfig; uptimeSeconds: number } | null,
 ): GuestCounters {
-  if (!guest) {
-    return {
-      state: 'stopped',
-      instance: null,
-      cpuSeconds: null,
-      memBytes: 0,
-      diskReadBytes: null,
-      diskWriteBytes: null,
-      diskReadOps: null,
-      diskWriteOps: null,
-      netInBytes: null,
-      netOutBytes: null,
-      uptimeSeconds: 0,
-    };
-  }
+  if (!guest) return idleCounters('stopped');
   const t = guest.uptimeSeconds;
   const vcpus = guest.config.cores * guest.config.sockets;
   // CPUs busy: base + amp·sin(ωt), integrated over the uptime.
