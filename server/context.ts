@@ -1,14 +1,14 @@
 import { TRPCError } from '@trpc/server';
 import { actorFromSessionCookie, type Actor } from '@/server/access/actor';
 import { SESSION_COOKIE } from '@/server/access/auth-options';
-import { clientOf } from '@/server/access/client';
+import { clientOf, headerOf, type HeaderBag } from '@/server/access/client';
 import { getDb, type Db } from '@/server/db';
 import { isAppError } from '@/server/errors';
 import { actorFromTokenHeader } from '@/server/services/access/tokens';
 import type { Context } from '@/server/trpc';
 
-function cookieValue(header: string | null, name: string): string | undefined {
-  for (const part of header?.split(';') ?? []) {
+function cookieValue(header: string, name: string): string | undefined {
+  for (const part of header.split(';')) {
     const eq = part.indexOf('=');
     if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
   }
@@ -19,9 +19,10 @@ function cookieValue(header: string | null, name: string): string | undefined {
  * An Authorization header means an API token, and only that: a bad one is
  * refused outright (401) rather than falling back to the cookie or to anonymous.
  */
-async function actorOf(db: Db, req: Request): Promise<Actor | null> {
-  const authorization = req.headers.get('authorization');
-  if (authorization === null) return actorFromSessionCookie(db, cookieValue(req.headers.get('cookie'), SESSION_COOKIE));
+async function actorOf(db: Db, headers: HeaderBag): Promise<Actor | null> {
+  const authorization = headerOf(headers, 'authorization');
+  if (authorization === null)
+    return actorFromSessionCookie(db, cookieValue(headerOf(headers, 'cookie') ?? '', SESSION_COOKIE));
   try {
     return await actorFromTokenHeader(db, authorization);
   } catch (e) {
@@ -30,9 +31,12 @@ async function actorOf(db: Db, req: Request): Promise<Actor | null> {
   }
 }
 
-/** The tRPC context of one HTTP request: the database, the caller and their address. */
-export async function createHttpContext(req: Request, db?: Db): Promise<Context> {
+/**
+ * The tRPC context of one HTTP request, from its headers (a fetch Request's or
+ * Node's): the database, the caller and their address.
+ */
+export async function createHttpContext(headers: HeaderBag, db?: Db): Promise<Context> {
   const database = db ?? (await getDb());
-  const actor = await actorOf(database, req);
-  return { db: database, actor, client: clientOf(req.headers), requestScope: {} };
+  const actor = await actorOf(database, headers);
+  return { db: database, actor, client: clientOf(headers), requestScope: {} };
 }

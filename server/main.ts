@@ -1,5 +1,5 @@
 /**
- * The console's one process: Next (pages, tRPC, next-auth) over HTTPS on 8006,
+ * The console's one process: Next (pages, next-auth), tRPC and /api2 over HTTPS on 8006,
  * websocket upgrades (guest consoles: server/console/upgrade.ts), and the
  * background workers.
  */
@@ -16,6 +16,7 @@ import { env } from '@/server/env';
 import { ensureBuiltinRoles } from '@/server/services/access/roles';
 import { registerLocalNode } from '@/server/services/nodes/nodes';
 import { ensureCertificate } from '@/server/tls';
+import { handleTrpc, isTrpcRequest } from '@/server/trpc-http';
 import { parseOtlpHeaders } from '@/server/services/metrics/otlp';
 import { startMetricsCollector } from '@/server/workers/metrics-collector';
 import { startOtlpPush } from '@/server/workers/otlp-push';
@@ -46,7 +47,12 @@ async function main(): Promise<void> {
     req.headers['x-forwarded-for'] = req.socket.remoteAddress ?? '';
     req.headers['x-forwarded-proto'] = cfg.HORCRUX_HTTP ? 'http' : 'https';
     req.headers['x-forwarded-host'] = req.headers.host ?? `localhost:${cfg.HORCRUX_PORT}`;
-    // The Proxmox-compatible API is a plain handler, so it sets the status line's text itself.
+    // tRPC and the Proxmox-compatible API are served here, before Next: they are
+    // the hot paths, and /api2 sets the status line's text itself.
+    if (isTrpcRequest(req.url)) {
+      handleTrpc(req, res);
+      return;
+    }
     if (isApi2Request(req.url)) {
       void handleApi2(db, req, res);
       return;

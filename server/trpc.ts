@@ -1,12 +1,12 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/unstable-core-do-not-import';
-import superjson from 'superjson';
 import { ZodError } from 'zod';
 import { actorName, type Actor } from '@/server/access/actor';
 import { evaluateCheck, type Check } from '@/server/access/check';
 import type { Privilege } from '@/server/access/privileges';
 import type { Db } from '@/server/db';
 import { AppError, type AppErrorCode } from '@/server/errors';
+import { transformer } from '@/server/trpc-transformer';
 import { groupsOfUser, loadPermissions, requestPermissions } from '@/server/services/access/permissions';
 
 export type Context = {
@@ -53,7 +53,7 @@ const t = initTRPC
   .context<Context>()
   .meta<Meta>()
   .create({
-    transformer: superjson,
+    transformer,
     errorFormatter({ shape, error }) {
       const cause = error.cause;
       const zodIssues =

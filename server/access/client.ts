@@ -1,9 +1,13 @@
-type HeaderBag = Record<string, string | string[] | undefined> | Headers;
+/** A fetch Request's headers or Node's (names in lower case). */
+export type HeaderBag = Record<string, string | string[] | undefined> | Headers;
 
-function header(h: HeaderBag, name: string): string {
+/** One header's value (the first, if repeated), or null when absent. */
+export function headerOf(h: HeaderBag, name: string): string | null {
   const v = h instanceof Headers ? h.get(name) : h[name];
-  return (Array.isArray(v) ? v[0] : v) ?? '';
+  return (Array.isArray(v) ? v[0] : v) ?? null;
 }
+
+const header = (h: HeaderBag, name: string): string => headerOf(h, name) ?? '';
 
 /**
  * The client's address and user agent. server/main.ts overwrites

@@ -23,8 +23,8 @@ const OPEN: Record<string, string> = {
 
 /** Routes whose every entry point another test enumerates. */
 const COVERED_ELSEWHERE: Record<string, string> = {
-  'trpc/[trpc]': 'server/routers/access-coverage.int.test.ts checks every procedure',
-  // Not a route file: server/main.ts hands /api2/json/* to server/api2/handler.ts before Next.
+  // Not route files: server/main.ts serves /api/trpc/* (server/trpc-http.ts) and /api2/json/* before Next.
+  '/api/trpc': 'server/routers/access-coverage.int.test.ts checks every procedure',
   '/api2/json':
     'server/api2/api2.int.test.ts probes every endpoint anonymously, without rights and with exactly its privilege',
 };

@@ -18,12 +18,12 @@ describe('API tokens through the HTTP context', () => {
   let secrets: Record<string, string>;
 
   async function asHeader(header: string) {
-    return factory(await createHttpContext(request(header), t.db));
+    return factory(await createHttpContext(request(header).headers, t.db));
   }
 
   async function refusal(header: string): Promise<string> {
     try {
-      await createHttpContext(request(header), t.db);
+      await createHttpContext(request(header).headers, t.db);
       return 'accepted';
     } catch (e) {
       return e instanceof TRPCError ? `${e.code}: ${e.message}` : String(e);
@@ -143,7 +143,7 @@ describe('API tokens through the HTTP context', () => {
   });
 
   it('without a header the cookie decides, and no cookie is anonymous', async () => {
-    const ctx = await createHttpContext(request(), t.db);
+    const ctx = await createHttpContext(request().headers, t.db);
     expect(ctx.actor).toBeNull();
   });
 });

@@ -20,7 +20,7 @@ function fail(status: number, error: string, field?: string): Response {
  */
 export async function POST(req: Request, { params }: Params): Promise<Response> {
   // A bad API token header makes the context refuse the request outright.
-  const ctx = await createHttpContext(req).catch((e: unknown) => {
+  const ctx = await createHttpContext(req.headers).catch((e: unknown) => {
     if (e instanceof TRPCError && e.code === 'UNAUTHORIZED') return null;
     throw e;
   });
