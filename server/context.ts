@@ -4,6 +4,7 @@ import { SESSION_COOKIE } from '@/server/access/auth-options';
 import { clientOf, headerOf, type HeaderBag } from '@/server/access/client';
 import { getDb, type Db } from '@/server/db';
 import { isAppError } from '@/server/errors';
+import { noteRequestGeneration } from '@/server/services/access/permissions';
 import { actorFromTokenHeader } from '@/server/services/access/tokens';
 import type { Context } from '@/server/trpc';
 
@@ -19,10 +20,12 @@ function cookieValue(header: string, name: string): string | undefined {
  * An Authorization header means an API token, and only that: a bad one is
  * refused outright (401) rather than falling back to the cookie or to anonymous.
  */
-async function actorOf(db: Db, headers: HeaderBag): Promise<Actor | null> {
+async function actorOf(db: Db, headers: HeaderBag, requestScope: object): Promise<Actor | null> {
   const authorization = headerOf(headers, 'authorization');
-  if (authorization === null)
-    return actorFromSessionCookie(db, cookieValue(headerOf(headers, 'cookie') ?? '', SESSION_COOKIE));
+  if (authorization === null) {
+    const cookie = cookieValue(headerOf(headers, 'cookie') ?? '', SESSION_COOKIE);
+    return actorFromSessionCookie(db, cookie, (g) => noteRequestGeneration(requestScope, g));
+  }
   try {
     return await actorFromTokenHeader(db, authorization);
   } catch (e) {
@@ -37,6 +40,7 @@ async function actorOf(db: Db, headers: HeaderBag): Promise<Actor | null> {
  */
 export async function createHttpContext(headers: HeaderBag, db?: Db): Promise<Context> {
   const database = db ?? (await getDb());
-  const actor = await actorOf(database, headers);
-  return { db: database, actor, client: clientOf(headers), requestScope: {} };
+  const requestScope = {};
+  const actor = await actorOf(database, headers, requestScope);
+  return { db: database, actor, client: clientOf(headers), requestScope };
 }

@@ -6,10 +6,8 @@ import { usePathname } from 'next/navigation';
 import { useDeferredValue, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { cn } from '@/components/ui/cn';
 import { useTRPC } from '@/components/trpc';
-import type { ResourceTree as Tree } from '@/server/services/cluster/resources';
+import { parseResourceTree } from '@/server/services/cluster/tree-wire';
 import { indexTree, treeRows, type TreeRow } from './tree-rows';
-
-const parseTree = (json: string) => JSON.parse(json) as Tree;
 
 const ROW_PX = 28;
 const GUEST_ICON: Record<string, string> = { running: '▶', paused: '❚❚', stopped: '■' };
@@ -76,7 +74,9 @@ function Item({
 export function ResourceTree() {
   const trpc = useTRPC();
   const pathname = usePathname();
-  const tree = useQuery(trpc.cluster.resources.queryOptions(undefined, { refetchInterval: 10_000, select: parseTree }));
+  const tree = useQuery(
+    trpc.cluster.resources.queryOptions(undefined, { refetchInterval: 10_000, select: parseResourceTree }),
+  );
   const [search, setSearch] = useState('');
   const deferred = useDeferredValue(search);
   const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set());

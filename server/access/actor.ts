@@ -44,14 +44,20 @@ async function decodeCookie(cookie: string): Promise<Decoded> {
 /**
  * The actor behind a session cookie, or null when it is missing, forged,
  * expired or revoked. The cookie's decryption is cached; the session row is
- * checked on every request, so a revoked session fails at once.
+ * checked on every request, so a revoked session fails at once. The access
+ * generation read with it goes to `onGeneration`.
  */
-export async function actorFromSessionCookie(db: Db, cookie: string | undefined): Promise<Actor | null> {
+export async function actorFromSessionCookie(
+  db: Db,
+  cookie: string | undefined,
+  onGeneration?: (generation: bigint) => void,
+): Promise<Actor | null> {
   if (!cookie) return null;
   const token = await decodeCookie(cookie);
   const sid = token?.sid;
   if (typeof sid !== 'string') return null;
-  const userid = await validateSession(db, sid);
-  if (!userid || userid !== token?.sub) return null;
-  return { kind: 'session', userid, sessionId: sid };
+  const live = await validateSession(db, sid);
+  if (!live || live.userid !== token?.sub) return null;
+  onGeneration?.(live.generation);
+  return { kind: 'session', userid: live.userid, sessionId: sid };
 }

@@ -15,7 +15,7 @@ export const clusterRouter = router({
 
   /**
    * The left-pane tree, filtered to what the caller may see, as JSON text
-   * (a `ResourceTree`): built once per change and sent as is, because
+   * (read with `parseResourceTree`): built once per change and sent as is, because
    * walking ten thousand guests per request is what made it slow.
    */
   resources: authedProcedure.output(z.string()).query(({ ctx }) => resourceTreeJson(ctx.db, ctx.perms)),

@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { parseResourceTree, type ResourceTree } from '@/server/services/cluster/tree-wire';
 import { ensureCertificate } from '@/server/tls';
 import { freePort, startPostgres, type TestPostgres } from '@/server/testing/postgres';
 import { httpClient, signIn, type Http } from './http';
@@ -66,7 +67,7 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeou
   }
 }
 
-type Tree = { nodes: { name: string; guests: { vmid: number; status: string }[] }[] };
+type Tree = ResourceTree;
 
 /** The reads the UI makes most, as the browser calls them. */
 function readCalls(http: Http, tree: Tree): Call[] {
@@ -189,7 +190,7 @@ async function round(db: 'postgres' | 'pglite'): Promise<Round> {
     const tree = await waitFor(
       `${want} guests in the console`,
       async () => {
-        const t = JSON.parse(await http!.query<string>('cluster.resources')) as Tree;
+        const t = parseResourceTree(await http!.query<string>('cluster.resources'));
         const n = t.nodes.reduce((s, node) => s + node.guests.length, 0);
         seen = `${t.nodes.length} nodes, ${n} guests`;
         return n >= want && t.nodes.length >= NODES ? t : undefined;

@@ -153,7 +153,7 @@ describe('OpenID Connect sign-in', () => {
       groups: ['devs', 'unknown'],
     });
     expect(r.userid).toBe('carol@corp');
-    expect(await validateSession(t.db, r.sessionId)).toBe('carol@corp');
+    expect((await validateSession(t.db, r.sessionId))?.userid).toBe('carol@corp');
     const user = await t.db.user.findUniqueOrThrow({
       where: { id: 'carol@corp' },
       select: { email: true, groups: { select: { groupId: true } } },

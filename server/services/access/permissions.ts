@@ -76,8 +76,8 @@ function actorKey(actor: Actor): string {
  * five, and a change made through any console takes effect at the next
  * request everywhere.
  */
-export async function loadPermissions(db: Db, actor: Actor): Promise<Permissions> {
-  const generation = await accessGeneration(db);
+export async function loadPermissions(db: Db, actor: Actor, knownGeneration?: bigint): Promise<Permissions> {
+  const generation = knownGeneration ?? (await accessGeneration(db));
   let byActor = resolved.get(db);
   if (!byActor) resolved.set(db, (byActor = new Map()));
   const key = actorKey(actor);
@@ -94,6 +94,12 @@ export async function loadPermissions(db: Db, actor: Actor): Promise<Permissions
 }
 
 const perRequest = new WeakMap<object, Promise<Permissions>>();
+const generationOfRequest = new WeakMap<object, bigint>();
+
+/** The access generation this request already read (with its session), so it is not read twice. */
+export function noteRequestGeneration(request: object, generation: bigint): void {
+  generationOfRequest.set(request, generation);
+}
 
 /**
  * {@link loadPermissions} once per request: `request` is the context's
@@ -103,7 +109,7 @@ const perRequest = new WeakMap<object, Promise<Permissions>>();
 export function requestPermissions(request: object, db: Db, actor: Actor): Promise<Permissions> {
   let perms = perRequest.get(request);
   if (!perms) {
-    perms = loadPermissions(db, actor);
+    perms = loadPermissions(db, actor, generationOfRequest.get(request));
     perRequest.set(request, perms);
     perms.catch(() => perRequest.delete(request));
   }

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callerFor, sessionActor } from '@/server/testing/caller';
 import { openTestDb, type TestDb } from '@/server/testing/test-db';
-import type { ResourceTree } from './resources';
+import { parseResourceTree, type ResourceTree } from './tree-wire';
 
 describe('cluster.resources: the resource tree', () => {
   let t: TestDb;
   const treeOf = async (userid: string) =>
-    JSON.parse(await callerFor(t.db, sessionActor(userid)).cluster.resources()) as ResourceTree;
+    parseResourceTree(await callerFor(t.db, sessionActor(userid)).cluster.resources());
   const guestsOf = (tree: ResourceTree) =>
     tree.nodes.flatMap((n) => n.guests.map((g) => `${n.name}/${g.vmid}/${g.name}/${g.status}`));
 

@@ -3,13 +3,9 @@ import type { Permissions } from '@/server/services/access/permissions';
 import { isOnline } from '@/server/services/nodes/nodes';
 import { clusterName } from '@/server/services/setup/setup';
 import { guestSnapshot } from './guest-snapshot';
+import { encodeResourceTree, type ClusterInfo, type ResourceTree, type TreeGuest } from './tree-wire';
 
-export type ClusterInfo = { name: string; can: { audit: boolean; createVm: boolean; addNode: boolean } };
-
-export type ResourceTree = {
-  cluster: ClusterInfo;
-  nodes: { name: string; status: 'online' | 'offline'; guests: { vmid: number; name: string; status: string }[] }[];
-};
+export type { ClusterInfo, ResourceTree };
 
 /** The cluster's name and what the caller may do at the datacenter level (top bar, datacenter pages). */
 export async function clusterInfo(db: Db, perms: Permissions): Promise<ClusterInfo> {
@@ -31,7 +27,8 @@ const built = new WeakMap<Permissions, { key: string; json: string }>();
  * what the caller may audit, as JSON text. With ten thousand guests, building
  * and serializing the tree is the costly part, so the text is kept per caller
  * until a guest, a node's state, the cluster name or the caller's rights
- * change; then it is built again from the in-memory guest snapshot.
+ * change; then it is built again from the in-memory guest snapshot. The
+ * browser reads it with `parseResourceTree` (./tree-wire).
  */
 export async function resourceTreeJson(db: Db, perms: Permissions): Promise<string> {
   const [info, nodes, snapshot] = await Promise.all([
@@ -44,7 +41,7 @@ export async function resourceTreeJson(db: Db, perms: Permissions): Promise<stri
   const hit = built.get(perms);
   if (hit?.key === key) return hit.json;
 
-  const byNode = new Map<string, ResourceTree['nodes'][number]['guests']>();
+  const byNode = new Map<string, TreeGuest[]>();
   for (const g of snapshot.guests) {
     if (!perms.has('VM.Audit', `/vms/${g.vmid}`)) continue;
     let list = byNode.get(g.node);
@@ -62,7 +59,7 @@ export async function resourceTreeJson(db: Db, perms: Permissions): Promise<stri
         guests: (byNode.get(n.name) ?? []).map((g) => (n.online ? g : { ...g, status: 'unknown' })),
       })),
   };
-  const json = JSON.stringify(tree);
+  const json = encodeResourceTree(tree);
   built.set(perms, { key, json });
   return json;
 }
