@@ -4,49 +4,69 @@ import type { SuperJSONResult } from 'superjson';
 /** superjson's path syntax: keys joined by dots, with dots and backslashes in a key escaped. */
 const escapeKey = (key: string): string => key.replace(/\\/g, '\\\\').replace(/\./g, '\\.');
 
-/**
- * Walks `value` as JSON would see it, collecting the paths of its Dates.
- * False as soon as something only superjson can carry turns up (Map, Set,
- * BigInt, a class instance, an undefined array element, NaN, -0 ...).
- */
-function walk(value: unknown, path: string[], dates: string[][]): boolean {
+/** What a first, path-free look found: only JSON, JSON and Dates, or something only superjson carries. */
+const PLAIN = 0;
+const DATES = 1;
+const OTHER = 2;
+
+function scan(value: unknown): number {
   switch (typeof value) {
     case 'string':
     case 'boolean':
-      return true;
+      return PLAIN;
     case 'number':
-      return Number.isFinite(value) && !Object.is(value, -0);
+      return Number.isFinite(value) && !Object.is(value, -0) ? PLAIN : OTHER;
     case 'object':
       break;
     default:
-      return false;
+      return OTHER;
   }
-  if (value === null) return true;
+  if (value === null) return PLAIN;
+  let found = PLAIN;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      path.push(String(i));
-      const ok = walk(value[i], path, dates);
-      path.pop();
-      if (!ok) return false;
+      const f = scan(value[i]);
+      if (f === OTHER) return OTHER;
+      found |= f;
     }
-    return true;
+    return found;
   }
-  if (value instanceof Date) {
-    if (Number.isNaN(value.getTime())) return false;
-    dates.push([...path]);
-    return true;
-  }
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? OTHER : DATES;
   const proto = Object.getPrototypeOf(value) as unknown;
-  if (proto !== Object.prototype && proto !== null) return false;
+  if (proto !== Object.prototype && proto !== null) return OTHER;
   for (const key in value) {
     const v = (value as Record<string, unknown>)[key];
     if (v === undefined) continue; // JSON omits it; the client sees the key absent
-    path.push(escapeKey(key));
-    const ok = walk(v, path, dates);
-    path.pop();
-    if (!ok) return false;
+    const f = scan(v);
+    if (f === OTHER) return OTHER;
+    found |= f;
   }
-  return true;
+  return found;
+}
+
+/** The superjson paths of the Dates in a value that {@link scan} found plain but for Dates. */
+function datePaths(value: unknown, path: string[], out: string[][]): void {
+  if (typeof value !== 'object' || value === null) return;
+  if (value instanceof Date) {
+    out.push([...path]);
+    return;
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      if (typeof value[i] !== 'object' || value[i] === null) continue;
+      path.push(String(i));
+      datePaths(value[i], path, out);
+      path.pop();
+    }
+    return;
+  }
+  for (const key in value) {
+    const v = (value as Record<string, unknown>)[key];
+    if (typeof v !== 'object' || v === null) continue;
+    path.push(escapeKey(key));
+    datePaths(v, path, out);
+    path.pop();
+  }
 }
 
 /**
@@ -58,9 +78,11 @@ function walk(value: unknown, path: string[], dates: string[][]): boolean {
  * several times less to serialize; the browser's superjson reads both alike.
  */
 export function serializeOutput(value: unknown): SuperJSONResult {
+  const found = scan(value);
+  if (found === OTHER) return superjson.serialize(value);
+  if (found === PLAIN) return { json: value as SuperJSONResult['json'] };
   const dates: string[][] = [];
-  if (!walk(value, [], dates)) return superjson.serialize(value);
-  if (dates.length === 0) return { json: value as SuperJSONResult['json'] };
+  datePaths(value, [], dates);
   const values =
     dates.length === 1 && dates[0]!.length === 0
       ? (['Date'] as const)

@@ -6,7 +6,7 @@ import {
   deleteGuest,
   getGuest,
   guestAction,
-  listGuests,
+  listGuestRows,
   nextVmid,
   resizeDisk,
   updateGuest,
@@ -48,11 +48,24 @@ const ZAction = z.discriminatedUnion('action', [
 ]);
 
 export const vmRouter = router({
-  /** Guests the caller may audit, optionally of one node. */
+  /** Guests the caller may audit, optionally of one node, as list rows (no configuration). */
   list: authedProcedure
     .input(z.object({ node: ZNodeName.optional() }).default({}))
-    .output(z.array(ZGuestRow))
-    .query(({ ctx, input }) => listGuests(ctx.db, ctx.perms, input)),
+    .output(
+      z.array(
+        z.object({
+          vmid: z.number(),
+          node: z.string(),
+          name: z.string(),
+          status: z.string(),
+          startedAt: z.date().nullable(),
+          lock: z.string().nullable(),
+          nodeOnline: z.boolean(),
+          can: z.object({ powerMgmt: z.boolean() }),
+        }),
+      ),
+    )
+    .query(({ ctx, input }) => listGuestRows(ctx.db, ctx.perms, input)),
 
   /** One page of guests, filtered and sorted by the server (the datacenter-wide guest list). */
   search: authedProcedure

@@ -11,6 +11,8 @@ export type Http = {
   cookie: string;
   request(method: string, path: string, body?: string, headers?: Record<string, string>): Promise<Reply>;
   query<T>(procedure: string, input?: unknown): Promise<T>;
+  /** A query whose answer is only checked (HTTP 200 and a tRPC result), not decoded: the load generator's reads. */
+  probe(procedure: string, input?: unknown): Promise<void>;
   mutate<T>(procedure: string, input?: unknown): Promise<T>;
   close(): void;
 };
@@ -54,8 +56,11 @@ export function httpClient(origin: string, maxSockets = 256): Http {
       });
     },
     async query<T>(procedure: string, input?: unknown): Promise<T> {
-      const q = input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(superjson.serialize(input)))}`;
-      return decode<T>(procedure, await self.request('GET', `/api/trpc/${procedure}${q}`));
+      return decode<T>(procedure, await self.request('GET', queryPath(procedure, input)));
+    },
+    async probe(procedure: string, input?: unknown): Promise<void> {
+      const reply = await self.request('GET', queryPath(procedure, input));
+      if (reply.status !== 200 || !reply.body.startsWith('{"result":{"data":')) decode(procedure, reply);
     },
     async mutate<T>(procedure: string, input?: unknown): Promise<T> {
       const body = JSON.stringify(superjson.serialize(input ?? null));
@@ -66,6 +71,9 @@ export function httpClient(origin: string, maxSockets = 256): Http {
   };
   return self;
 }
+
+const queryPath = (procedure: string, input: unknown): string =>
+  `/api/trpc/${procedure}${input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(superjson.serialize(input)))}`}`;
 
 function decode<T>(procedure: string, reply: Reply): T {
   const parsed = JSON.parse(reply.body) as {

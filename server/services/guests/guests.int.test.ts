@@ -302,7 +302,14 @@ describe('a VM through the console, on a real agent and real QEMU', () => {
 
     const listed = await bob.vm.list({});
     expect(listed.map((g) => g.vmid)).toEqual([vmid]);
-    expect(listed[0]!.can).toEqual({ powerMgmt: true, config: true, disk: false, allocate: false, console: true });
+    expect(listed[0]!.can).toEqual({ powerMgmt: true });
+    expect((await bob.vm.get({ vmid })).can).toEqual({
+      powerMgmt: true,
+      config: true,
+      disk: false,
+      allocate: false,
+      console: true,
+    });
 
     const { upid } = await bob.vm.action({ vmid, action: 'start' });
     expect(upid).toContain(':bob@local:');
