@@ -1,0 +1,146 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
+import { encode } from 'next-auth/jwt';
+import superjson from 'superjson';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resetEnvCache } from '@/server/env';
+
+/**
+ * server/trpc-http.ts speaks tRPC's HTTP protocol itself, for speed. Every
+ * kind of request the browser's client (or a stray caller) can send gets the
+ * same status and the same body from it as from tRPC's own fetch adapter.
+ */
+describe('the tRPC HTTP handler', () => {
+  let dataDir = '';
+  let base = '';
+  let server: http.Server;
+  let cookie = '';
+  let reference: (req: Request) => Promise<Response>;
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'horcrux-trpc-http-'));
+    process.env.HORCRUX_DATA_DIR = dataDir;
+    process.env.NEXTAUTH_SECRET = randomBytes(32).toString('base64url');
+    delete process.env.DATABASE_URL;
+    resetEnvCache();
+    const { migrateAndOpen } = await import('@/server/db');
+    const db = await migrateAndOpen();
+    const { ensureBuiltinRoles } = await import('@/server/services/access/roles');
+    await ensureBuiltinRoles(db);
+    const { createSession } = await import('@/server/services/access/sessions');
+    await db.realm.upsert({ where: { id: 'local' }, create: { id: 'local', type: 'local' }, update: {} });
+    await db.user.create({ data: { id: 'admin@local', name: 'admin', realmId: 'local' } });
+    await db.aclEntry.create({ data: { path: '/', ugidType: 'user', ugid: 'admin@local', roleId: 'Administrator' } });
+    const sid = await createSession(db, 'admin@local', { ip: '127.0.0.1', userAgent: 'vitest' });
+    const { SESSION_COOKIE } = await import('@/server/access/auth-options');
+    cookie = `${SESSION_COOKIE}=${await encode({ token: { sub: 'admin@local', sid }, secret: process.env.NEXTAUTH_SECRET! })}`;
+
+    const { handleTrpc } = await import('./trpc-http');
+    const { appRouter } = await import('@/server/routers/_app');
+    const { createHttpContext } = await import('@/server/context');
+    reference = (req) =>
+      fetchRequestHandler({
+        endpoint: '/api/trpc',
+        req,
+        router: appRouter,
+        createContext: () => createHttpContext(req.headers),
+      });
+    server = http.createServer((req, res) => handleTrpc(req, res));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise((r) => server.close(r));
+    const { closeDb } = await import('@/server/db');
+    await closeDb();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const q = (input: unknown) => encodeURIComponent(JSON.stringify(superjson.serialize(input)));
+  const batchQ = (inputs: unknown[]) =>
+    encodeURIComponent(JSON.stringify(Object.fromEntries(inputs.map((v, i) => [i, superjson.serialize(v)]))));
+
+  type Case = { name: string; method: 'GET' | 'POST'; url: string; body?: string; auth?: boolean };
+  const cases: Case[] = [
+    { name: 'public query', method: 'GET', url: '/api/trpc/setup.status' },
+    { name: 'anonymous call to a guarded query', method: 'GET', url: '/api/trpc/auth.me' },
+    { name: 'signed-in query', method: 'GET', url: '/api/trpc/auth.me', auth: true },
+    { name: 'query with input', method: 'GET', url: `/api/trpc/vm.list?input=${q({ node: 'alpha' })}`, auth: true },
+    { name: 'Dates in the answer', method: 'GET', url: `/api/trpc/task.recent?input=${q({ limit: 5 })}`, auth: true },
+    { name: 'string answer', method: 'GET', url: '/api/trpc/cluster.resources', auth: true },
+    { name: 'invalid input', method: 'GET', url: `/api/trpc/vm.get?input=${q({ vmid: -1 })}`, auth: true },
+    { name: 'missing guest', method: 'GET', url: `/api/trpc/vm.get?input=${q({ vmid: 4242 })}`, auth: true },
+    { name: 'unknown procedure', method: 'GET', url: '/api/trpc/vm.nonsense', auth: true },
+    { name: 'query by POST', method: 'POST', url: '/api/trpc/auth.me', body: '{}', auth: true },
+    { name: 'mutation by GET', method: 'GET', url: '/api/trpc/setup.complete', auth: true },
+    {
+      name: 'mutation with invalid input',
+      method: 'POST',
+      url: '/api/trpc/setup.complete',
+      body: JSON.stringify(superjson.serialize({ clusterName: '' })),
+    },
+    {
+      name: 'batch of queries, mixed outcomes',
+      method: 'GET',
+      url: `/api/trpc/setup.status,auth.me,vm.get?batch=1&input=${batchQ([undefined, undefined, { vmid: 4242 }])}`,
+      auth: true,
+    },
+    {
+      name: 'batch, all fine',
+      method: 'GET',
+      url: `/api/trpc/setup.status,auth.me?batch=1&input=${batchQ([undefined, undefined])}`,
+      auth: true,
+    },
+    {
+      name: 'batch of mutations by POST',
+      method: 'POST',
+      url: '/api/trpc/setup.complete,setup.complete?batch=1',
+      body: JSON.stringify({ 0: superjson.serialize({ clusterName: '' }), 1: superjson.serialize({}) }),
+    },
+    { name: 'batch whose input is not an object', method: 'GET', url: '/api/trpc/auth.me?batch=1&input=5', auth: true },
+  ];
+
+  for (const c of cases) {
+    it(`answers as tRPC's adapter does: ${c.name}`, async () => {
+      const headers: Record<string, string> = {
+        'content-type': 'application/json',
+        'x-forwarded-for': '127.0.0.1',
+        ...(c.auth ? { cookie } : {}),
+      };
+      const ours = await fetch(base + c.url, { method: c.method, headers, body: c.body });
+      const theirs = await reference(new Request(base + c.url, { method: c.method, headers, body: c.body }));
+      const [a, b] = [await ours.text(), await theirs.text()];
+      expect({ status: ours.status, body: JSON.parse(a) as unknown }).toEqual({
+        status: theirs.status,
+        body: JSON.parse(b) as unknown,
+      });
+      expect(ours.headers.get('content-type')).toBe('application/json');
+    });
+  }
+
+  it('refuses a body over the limit and a cross-site mutation', async () => {
+    const big = await fetch(`${base}/api/trpc/setup.complete`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: 'x'.repeat(9 << 20),
+    });
+    expect(big.status).toBe(413);
+    const cross = await fetch(`${base}/api/trpc/setup.complete`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: 'https://evil.example' },
+      body: '{}',
+    });
+    expect(cross.status).toBe(403);
+  });
+
+  it('answers malformed JSON input with a parse error, not a crash', async () => {
+    const res = await fetch(`${base}/api/trpc/vm.get?input=%7Bnot-json`, { headers: { cookie } });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { json: { message: string } } }).error.json.message).toMatch(/JSON/);
+  });
+});
