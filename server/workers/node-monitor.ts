@@ -2,10 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '@/server/db';
 import { syncNode } from '@/server/services/nodes/sync';
 import { holdLease } from './lease';
+import { spreadOver } from './spread';
 
 export const HEARTBEAT_MS = 10_000;
-/** The part of a heartbeat over which the nodes' polls are spread. */
-const SPREAD = 0.7;
 
 /**
  * Every 10 s, polls every node's agent (facts, guests, tasks) and mirrors it into
@@ -25,22 +24,16 @@ export function startNodeMonitor(
     try {
       if (!(await holdLease(db, 'node-monitor', holder, HEARTBEAT_MS * 3))) return;
       const nodes = await db.node.findMany({ select: { name: true }, orderBy: { name: 'asc' } });
-      // Spread the nodes over the heartbeat rather than polling them all at once:
-      // a hundred syncs in one burst every 10 s is a latency spike for every user.
-      const spacing = (HEARTBEAT_MS * SPREAD) / Math.max(1, nodes.length);
-      await Promise.all(
-        nodes.map(async ({ name }, i) => {
-          if (i > 0) await new Promise((r) => setTimeout(r, i * spacing));
-          try {
-            await syncNode(db, name);
-            if (unreachable.delete(name)) log(`node ${name} is reachable again`);
-          } catch (e) {
-            // Say it once per outage, not every 10 s.
-            if (!unreachable.has(name)) log(e instanceof Error ? e.message : String(e));
-            unreachable.add(name);
-          }
-        }),
-      );
+      await spreadOver(nodes, HEARTBEAT_MS, async ({ name }) => {
+        try {
+          await syncNode(db, name);
+          if (unreachable.delete(name)) log(`node ${name} is reachable again`);
+        } catch (e) {
+          // Say it once per outage, not every 10 s.
+          if (!unreachable.has(name)) log(e instanceof Error ? e.message : String(e));
+          unreachable.add(name);
+        }
+      });
     } catch (e) {
       log(`node monitor: ${e instanceof Error ? e.message : String(e)}`);
     } finally {
