@@ -42,6 +42,25 @@ export async function recordTasks(db: Db, tasks: TaskStatus[]): Promise<void> {
 // Uptimes are read a moment apart; a start time that moved less than this is the same start.
 const START_JITTER_MS = 5_000;
 
+/**
+ * Equality of two JSON values whatever the order of their object keys:
+ * PostgreSQL's jsonb keeps keys in its own order, so a config read back never
+ * stringifies as the agent sent it. Properties set to undefined count as absent.
+ */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((v, i) => sameJson(v, b[i]));
+  }
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  const keys = Object.keys(x).filter((k) => x[k] !== undefined);
+  if (keys.length !== Object.keys(y).filter((k) => y[k] !== undefined).length) return false;
+  return keys.every((k) => sameJson(x[k], y[k]));
+}
+
 function guestRow(g: AgentGuest, now: number) {
   const up = g.runtime.state !== 'stopped' ? g.runtime.uptimeSeconds : null;
   return {
@@ -106,8 +125,8 @@ export async function syncNode(db: Db, name: string): Promise<void> {
       (old.startedAt === null) !== (row.startedAt === null) ||
       Math.abs((old.startedAt?.getTime() ?? 0) - (row.startedAt?.getTime() ?? 0)) > START_JITTER_MS ||
       old.lock !== row.lock ||
-      JSON.stringify(old.config) !== JSON.stringify(row.config) ||
-      JSON.stringify(old.pending ?? null) !== JSON.stringify(row.pending ?? null);
+      !sameJson(old.config, row.config) ||
+      !sameJson(old.pending ?? null, row.pending ?? null);
     if (changed)
       await db.guest.update({ where: { vmid: g.vmid }, data: { ...row, pending: row.pending ?? Prisma.DbNull } });
   }
