@@ -1,14 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { encode } from 'next-auth/jwt';
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resetEnvCache } from '@/server/env';
+import { openConsoleDb } from '@/server/testing/console-db';
 
 /**
  * server/trpc-http.ts speaks tRPC's HTTP protocol itself, for speed. Every
@@ -16,20 +12,15 @@ import { resetEnvCache } from '@/server/env';
  * same status and the same body from it as from tRPC's own fetch adapter.
  */
 describe('the tRPC HTTP handler', () => {
-  let dataDir = '';
+  let consoleDb: Awaited<ReturnType<typeof openConsoleDb>>;
   let base = '';
   let server: http.Server;
   let cookie = '';
   let reference: (req: Request) => Promise<Response>;
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(path.join(os.tmpdir(), 'horcrux-trpc-http-'));
-    process.env.HORCRUX_DATA_DIR = dataDir;
-    process.env.NEXTAUTH_SECRET = randomBytes(32).toString('base64url');
-    delete process.env.DATABASE_URL;
-    resetEnvCache();
-    const { migrateAndOpen } = await import('@/server/db');
-    const db = await migrateAndOpen();
+    consoleDb = await openConsoleDb('horcrux-trpc-http-');
+    const { db } = consoleDb;
     const { ensureBuiltinRoles } = await import('@/server/services/access/roles');
     await ensureBuiltinRoles(db);
     const { createSession } = await import('@/server/services/access/sessions');
@@ -56,9 +47,7 @@ describe('the tRPC HTTP handler', () => {
   });
   afterAll(async () => {
     await new Promise((r) => server.close(r));
-    const { closeDb } = await import('@/server/db');
-    await closeDb();
-    await rm(dataDir, { recursive: true, force: true });
+    await consoleDb.close();
   });
 
   const q = (input: unknown) => encodeURIComponent(JSON.stringify(superjson.serialize(input)));

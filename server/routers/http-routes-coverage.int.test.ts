@@ -1,12 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { readdir, mkdtemp, rm } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_CLOSE } from '@/agent/contract/console';
-import { resetEnvCache } from '@/server/env';
+import { openConsoleDb } from '@/server/testing/console-db';
 import { RfbClient } from '@/server/testing/rfb';
 
 /**
@@ -45,21 +43,11 @@ async function routeFiles(dir: string, base = root): Promise<string[]> {
 type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
 describe('HTTP routes outside tRPC', () => {
-  let dataDir = '';
+  let consoleDb: Awaited<ReturnType<typeof openConsoleDb>>;
   beforeAll(async () => {
-    dataDir = await mkdtemp(path.join(os.tmpdir(), 'horcrux-routes-'));
-    process.env.HORCRUX_DATA_DIR = dataDir;
-    process.env.NEXTAUTH_SECRET = randomBytes(32).toString('base64url');
-    delete process.env.DATABASE_URL;
-    resetEnvCache();
-    const { migrateAndOpen } = await import('@/server/db');
-    await migrateAndOpen();
+    consoleDb = await openConsoleDb('horcrux-routes-');
   });
-  afterAll(async () => {
-    const { closeDb } = await import('@/server/db');
-    await closeDb();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => consoleDb.close());
 
   it('finds the routes', async () => {
     expect((await routeFiles(root)).length).toBeGreaterThanOrEqual(5);
