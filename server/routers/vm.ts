@@ -53,16 +53,15 @@ export const vmRouter = router({
     .input(z.object({ node: ZNodeName.optional() }).default({}))
     .output(
       z.array(
-        z.object({
-          vmid: z.number(),
-          node: z.string(),
-          name: z.string(),
-          status: z.string(),
-          startedAt: z.date().nullable(),
-          lock: z.string().nullable(),
-          nodeOnline: z.boolean(),
-          can: z.object({ powerMgmt: z.boolean() }),
-        }),
+        ZGuestRow.pick({
+          vmid: true,
+          node: true,
+          name: true,
+          status: true,
+          startedAt: true,
+          lock: true,
+          nodeOnline: true,
+        }).extend({ can: z.object({ powerMgmt: z.boolean() }) }),
       ),
     )
     .query(({ ctx, input }) => listGuestRows(ctx.db, ctx.perms, input)),
@@ -74,14 +73,7 @@ export const vmRouter = router({
       z.object({
         total: z.number(),
         rows: z.array(
-          z.object({
-            vmid: z.number(),
-            node: z.string(),
-            name: z.string(),
-            status: z.string(),
-            lock: z.string().nullable(),
-            startedAt: z.date().nullable(),
-          }),
+          ZGuestRow.pick({ vmid: true, node: true, name: true, status: true, lock: true, startedAt: true }),
         ),
       }),
     )

@@ -57,21 +57,31 @@ type Selected = {
   node: { lastSeenAt: Date | null };
 };
 
+/**
+ * A guest's state as the console can tell it: the agent's last report while
+ * its node answers; on a node that stopped answering, `unknown`, not the last
+ * state seen.
+ */
+export function reportedState(g: {
+  status: string;
+  startedAt: Date | null;
+  node: { lastSeenAt: Date | null };
+}): Pick<GuestRow, 'status' | 'startedAt' | 'nodeOnline'> {
+  const online = isOnline(g.node.lastSeenAt);
+  return { status: online ? g.status : 'unknown', startedAt: online ? g.startedAt : null, nodeOnline: online };
+}
+
 function toRow(g: Selected, perms: Permissions): GuestRow {
   const path = `/vms/${g.vmid}`;
-  const online = isOnline(g.node.lastSeenAt);
   return {
     vmid: g.vmid,
     node: g.nodeName,
     name: g.name,
-    // A guest on a node that stopped answering has an unknown state, not its last one.
-    status: online ? g.status : 'unknown',
+    ...reportedState(g),
     reason: g.reason,
-    startedAt: online ? g.startedAt : null,
     lock: g.lock,
     config: g.config as GuestConfig,
     pending: (g.pending as PendingChanges | null) ?? null,
-    nodeOnline: online,
     can: {
       powerMgmt: perms.has('VM.PowerMgmt', path),
       config: [
@@ -120,16 +130,13 @@ export async function listGuestRows(
   return rows.flatMap((g) => {
     const path = `/vms/${g.vmid}`;
     if (!perms.has('VM.Audit', path)) return [];
-    const online = isOnline(g.node.lastSeenAt);
     return [
       {
         vmid: g.vmid,
         node: g.nodeName,
         name: g.name,
-        status: online ? g.status : 'unknown',
-        startedAt: online ? g.startedAt : null,
+        ...reportedState(g),
         lock: g.lock,
-        nodeOnline: online,
         can: { powerMgmt: perms.has('VM.PowerMgmt', path) },
       },
     ];

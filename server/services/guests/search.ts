@@ -3,7 +3,7 @@ import { ZNodeName } from '@/agent/contract/common';
 import type { Db } from '@/server/db';
 import type { Prisma } from '@/server/generated/prisma/client';
 import type { Permissions } from '@/server/services/access/permissions';
-import { isOnline } from '@/server/services/nodes/nodes';
+import { reportedState } from './guests';
 
 export const GUEST_SORT_KEYS = ['vmid', 'name', 'node', 'status'] as const;
 export const MAX_PAGE = 500;
@@ -92,17 +92,8 @@ export async function searchGuests(
     rows: page.flatMap((vmid) => {
       const g = byVmid.get(vmid);
       if (!g) return [];
-      const online = isOnline(g.node.lastSeenAt);
-      return [
-        {
-          vmid,
-          node: g.nodeName,
-          name: g.name,
-          status: online ? g.status : 'unknown',
-          lock: g.lock,
-          startedAt: online ? g.startedAt : null,
-        },
-      ];
+      const { status, startedAt } = reportedState(g);
+      return [{ vmid, node: g.nodeName, name: g.name, status, lock: g.lock, startedAt }];
     }),
   };
 }
