@@ -99,15 +99,15 @@ const MAX_ENCODED = 32;
 
 function encodeItem(item: TRPCResponse): Buffer {
   const data = 'result' in item ? (item.result as { data?: unknown }).data : undefined;
-  if (typeof data === 'string' && data.length >= BIG) {
-    const hit = encoded.get(data);
-    if (hit) return hit;
-    const buf = Buffer.from(JSON.stringify(transformTRPCResponse(config, item)));
+  const big = typeof data === 'string' && data.length >= BIG;
+  const hit = big ? encoded.get(data) : undefined;
+  if (hit) return hit;
+  const buf = Buffer.from(JSON.stringify(transformTRPCResponse(config, item)));
+  if (big) {
     if (encoded.size >= MAX_ENCODED) encoded.delete(encoded.keys().next().value!);
     encoded.set(data, buf);
-    return buf;
   }
-  return Buffer.from(JSON.stringify(transformTRPCResponse(config, item)));
+  return buf;
 }
 
 function send(res: ServerResponse, status: number, parts: Buffer[]): void {
