@@ -20,9 +20,18 @@ export const ZStoredGuest = z.object({
 export type StoredGuest = { config: GuestConfig; pending: PendingChanges | null; snapshots?: SnapshotTree };
 export const EMPTY_TREE: SnapshotTree = { parent: null, list: [] };
 
-/** Guest configs on disk, one JSON file per vmid, written atomically. */
+type Stored = StoredGuest & { snapshots: SnapshotTree };
+
+/**
+ * Guest configs on disk, one JSON file per vmid, written atomically. The agent
+ * is their only writer, so each record is also kept in memory once read or
+ * written: the node monitor and the metrics collector ask for every guest
+ * every few seconds, and reading a hundred files for that cost the agent more
+ * than anything else it does. Callers get copies, never the kept record.
+ */
 export class GuestStore {
   readonly dir: string;
+  private readonly cache = new Map<number, Stored>();
 
   constructor(dir: string) {
     this.dir = dir;
@@ -36,25 +45,35 @@ export class GuestStore {
     return path.join(this.dir, `${assertVmid(vmid)}.json`);
   }
 
-  async get(vmid: number): Promise<(StoredGuest & { snapshots: SnapshotTree }) | null> {
+  async get(vmid: number): Promise<Stored | null> {
+    const file = this.file(vmid);
+    const kept = this.cache.get(vmid);
+    if (kept) return structuredClone(kept);
     let text: string;
     try {
-      text = await readFile(this.file(vmid), 'utf8');
+      text = await readFile(file, 'utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw e;
     }
-    return ZStoredGuest.parse(JSON.parse(text));
+    const stored = ZStoredGuest.parse(JSON.parse(text));
+    this.cache.set(vmid, structuredClone(stored));
+    return stored;
   }
 
   async put(vmid: number, guest: StoredGuest): Promise<void> {
     const file = this.file(vmid);
     const snapshots = guest.snapshots ?? (await this.get(vmid))?.snapshots ?? EMPTY_TREE;
-    await writeFile(`${file}.tmp`, JSON.stringify(ZStoredGuest.parse({ ...guest, snapshots }), null, 2));
+    const stored = ZStoredGuest.parse({ ...guest, snapshots });
+    // Forgotten first: if the write fails, the next get reads whatever the disk holds.
+    this.cache.delete(vmid);
+    await writeFile(`${file}.tmp`, JSON.stringify(stored, null, 2));
     await rename(`${file}.tmp`, file);
+    this.cache.set(vmid, structuredClone(stored));
   }
 
   async remove(vmid: number): Promise<void> {
+    this.cache.delete(vmid);
     await rm(this.file(vmid), { force: true });
   }
 

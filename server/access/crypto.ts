@@ -20,16 +20,27 @@ export type SealPurpose = 'totp' | 'oidc-client-secret' | 'oidc-state' | 'node-t
 /** What a MAC signs (never a key of another purpose): Proxmox-style API tickets and CSRF tokens. */
 export type MacPurpose = 'api-ticket' | 'api-csrf';
 
+/** Derived keys, per purpose and secret: every agent call unseals its node's token. */
+const keys = new Map<string, Buffer>();
+
 function keyFor(purpose: SealPurpose | MacPurpose, secret: string): Buffer {
-  return Buffer.from(
-    hkdfSync(
-      'sha256',
-      Buffer.from(secret, 'utf8'),
-      Buffer.from('horcrux-at-rest-v1', 'utf8'),
-      Buffer.from(purpose, 'utf8'),
-      32,
-    ),
-  );
+  const id = `${purpose}\0${secret}`;
+  let key = keys.get(id);
+  if (!key) {
+    key = Buffer.from(
+      hkdfSync(
+        'sha256',
+        Buffer.from(secret, 'utf8'),
+        Buffer.from('horcrux-at-rest-v1', 'utf8'),
+        Buffer.from(purpose, 'utf8'),
+        32,
+      ),
+    );
+    // A handful of purposes and usually one secret; tests rotate secrets, so keep it bounded.
+    if (keys.size >= 64) keys.clear();
+    keys.set(id, key);
+  }
+  return key;
 }
 
 export function seal(purpose: SealPurpose, plaintext: string, secret = sessionSecret()): string {

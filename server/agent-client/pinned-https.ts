@@ -1,5 +1,5 @@
 import type { OutgoingHttpHeaders } from 'node:http';
-import { request } from 'node:https';
+import { Agent, request } from 'node:https';
 import type { Duplex, Readable } from 'node:stream';
 import tls from 'node:tls';
 
@@ -50,6 +50,14 @@ const normalize = (fp: string) => fp.replaceAll(':', '').toUpperCase();
 type OnCreate = (err: Error | null, socket?: Duplex) => void;
 
 /**
+ * One TLS context for every outgoing connection (with the system's CAs for
+ * the unpinned case): building one per connection, as tls.connect does when
+ * given none, cost more than the handshake itself.
+ */
+let sharedContext: tls.SecureContext | undefined;
+const secureContext = (): tls.SecureContext => (sharedContext ??= tls.createSecureContext());
+
+/**
  * A `createConnection` for `https.request` (and for `ws`, which passes it on):
  * the TLS socket is handed over only after the peer's certificate matched the
  * pinned fingerprint, so not a byte (the bearer token included) reaches a
@@ -63,6 +71,7 @@ export function pinnedConnector(target: { host: string; port: number; fingerprin
     const socket = tls.connect({
       host,
       port,
+      secureContext: secureContext(),
       servername: /^[\d.]+$|:/.test(host) ? undefined : host,
       rejectUnauthorized: pin === null,
       ALPNProtocols: ['http/1.1'],
@@ -95,9 +104,43 @@ export function pinnedConnector(target: { host: string; port: number; fingerprin
 }
 
 /**
+ * Idle connections are closed after this long, before the peer's Node server
+ * closes them (its keep-alive timeout is 5 s), so a request is not sent on a
+ * connection the peer is closing.
+ */
+const IDLE_MS = 4_000;
+
+/** A keep-alive pool whose every connection was pinned when it was opened. */
+class PinnedAgent extends Agent {
+  private readonly connect: ReturnType<typeof pinnedConnector>;
+
+  constructor(connect: ReturnType<typeof pinnedConnector>) {
+    super({ keepAlive: true, timeout: IDLE_MS, maxFreeSockets: 4 });
+    this.connect = connect;
+  }
+
+  override createConnection(...args: Parameters<ReturnType<typeof pinnedConnector>>): undefined {
+    return this.connect(...args);
+  }
+}
+
+/** Per peer and pin: the console polls every node every few seconds, and a handshake per call cost both sides. */
+const pools = new Map<string, PinnedAgent>();
+
+function poolFor(target: { host: string; port: number; fingerprint?: string }): PinnedAgent {
+  const key = `${target.host}\0${target.port}\0${target.fingerprint ? normalize(target.fingerprint) : ''}`;
+  let pool = pools.get(key);
+  if (!pool) pools.set(key, (pool = new PinnedAgent(pinnedConnector(target))));
+  return pool;
+}
+
+/**
  * One HTTPS request whose TLS connection is handed to HTTP only after the
  * peer's certificate matched the pin, so not a byte (the bearer token
- * included) reaches a server that is not the pinned one.
+ * included) reaches a server that is not the pinned one. Connections are kept
+ * alive and reused per peer and pin; a request that finds its reused
+ * connection closed by the peer before any answer is sent again once on a new
+ * one. Streamed bodies (uploads) get a connection of their own.
  */
 export function pinnedRequest(options: PinnedRequestOptions): Promise<PinnedResponse> {
   const url = new URL(options.url);
@@ -105,7 +148,19 @@ export function pinnedRequest(options: PinnedRequestOptions): Promise<PinnedResp
     return Promise.reject(new TransportError('connect', `${options.url} is not an https:// URL`));
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const port = Number(url.port || 443);
+  const target = { host, port, fingerprint: options.fingerprint };
+  const streamed = options.body !== undefined && !Buffer.isBuffer(options.body);
+  return attempt(options, url, target, streamed ? null : poolFor(target), true);
+}
 
+function attempt(
+  options: PinnedRequestOptions,
+  url: URL,
+  target: { host: string; port: number; fingerprint?: string },
+  pool: PinnedAgent | null,
+  mayRetry: boolean,
+): Promise<PinnedResponse> {
+  const { host, port } = target;
   return new Promise((resolve, reject) => {
     let settled = false;
     const fail = (e: TransportError) => {
@@ -120,18 +175,23 @@ export function pinnedRequest(options: PinnedRequestOptions): Promise<PinnedResp
       options.timeoutMs,
     );
 
-    const createConnection = pinnedConnector({ host, port, fingerprint: options.fingerprint });
-
     const req = request({
       method: options.method,
       host,
       port,
       path: `${url.pathname}${url.search}`,
       headers: options.headers,
-      createConnection: createConnection as never,
+      ...(pool ? { agent: pool } : { createConnection: pinnedConnector(target) as never }),
     });
     req.on('error', (e: NodeJS.ErrnoException) => {
       if (e instanceof TransportError) return fail(e);
+      if (req.reusedSocket && e.code === 'ECONNRESET' && mayRetry && !settled) {
+        // The peer closed the idle connection as this request went out: nothing reached it.
+        settled = true;
+        clearTimeout(timer);
+        attempt(options, url, target, pool, false).then(resolve, reject);
+        return;
+      }
       const tlsCode =
         typeof e.code === 'string' &&
         (e.code.startsWith('ERR_SSL') || e.code.includes('CERT') || e.code === 'ECONNRESET');
