@@ -5,6 +5,7 @@ import { clientOf, headerOf, type HeaderBag } from '@/server/access/client';
 import { getDb, type Db } from '@/server/db';
 import { isAppError } from '@/server/errors';
 import { noteRequestGeneration } from '@/server/services/access/permissions';
+import { noteStateGeneration } from '@/server/services/cluster/guest-snapshot';
 import { actorFromTokenHeader } from '@/server/services/access/tokens';
 import type { Context } from '@/server/trpc';
 
@@ -24,7 +25,10 @@ async function actorOf(db: Db, headers: HeaderBag, requestScope: object): Promis
   const authorization = headerOf(headers, 'authorization');
   if (authorization === null) {
     const cookie = cookieValue(headerOf(headers, 'cookie') ?? '', SESSION_COOKIE);
-    return actorFromSessionCookie(db, cookie, (g) => noteRequestGeneration(requestScope, g));
+    return actorFromSessionCookie(db, cookie, (g) => {
+      noteRequestGeneration(requestScope, g.access);
+      noteStateGeneration(requestScope, g.state);
+    });
   }
   try {
     return await actorFromTokenHeader(db, authorization);

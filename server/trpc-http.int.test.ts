@@ -132,4 +132,21 @@ describe('the tRPC HTTP handler', () => {
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { json: { message: string } } }).error.json.message).toMatch(/JSON/);
   });
+
+  it("serves a browser's guest lists from memory, yet shows a change another console wrote at the next request", async () => {
+    const { db } = consoleDb;
+    await db.node.create({
+      data: { name: 'delta', url: 'https://delta:8007', fingerprint: 'AA', tokenEnc: 'x', lastSeenAt: new Date() },
+    });
+    await db.guest.create({ data: { vmid: 700, nodeName: 'delta', name: 'before', status: 'running', config: {} } });
+    const names = async () => {
+      const res = await fetch(`${base}/api/trpc/vm.search?input=${q({ node: 'delta' })}`, { headers: { cookie } });
+      const body = (await res.json()) as { result: { data: { json: { rows: { name: string }[] } } } };
+      return body.result.data.json.rows.map((r) => r.name);
+    };
+    expect(await names()).toEqual(['before']);
+    expect(await names()).toEqual(['before']);
+    await db.guest.update({ where: { vmid: 700 }, data: { name: 'after' } });
+    expect(await names()).toEqual(['after']);
+  });
 });

@@ -1,6 +1,6 @@
 import { decode } from 'next-auth/jwt';
 import type { Db } from '@/server/db';
-import { validateSession } from '@/server/services/access/sessions';
+import { validateSession, type Generations } from '@/server/services/access/sessions';
 import { sessionSecret } from './secret';
 
 /**
@@ -44,13 +44,13 @@ async function decodeCookie(cookie: string): Promise<Decoded> {
 /**
  * The actor behind a session cookie, or null when it is missing, forged,
  * expired or revoked. The cookie's decryption is cached; the session row is
- * checked on every request, so a revoked session fails at once. The access
- * generation read with it goes to `onGeneration`.
+ * checked on every request, so a revoked session fails at once. The
+ * generations read with it go to `onGenerations`.
  */
 export async function actorFromSessionCookie(
   db: Db,
   cookie: string | undefined,
-  onGeneration?: (generation: bigint) => void,
+  onGenerations?: (generations: Generations) => void,
 ): Promise<Actor | null> {
   if (!cookie) return null;
   const token = await decodeCookie(cookie);
@@ -58,6 +58,6 @@ export async function actorFromSessionCookie(
   if (typeof sid !== 'string') return null;
   const live = await validateSession(db, sid);
   if (!live || live.userid !== token?.sub) return null;
-  onGeneration?.(live.generation);
+  onGenerations?.(live.generations);
   return { kind: 'session', userid: live.userid, sessionId: sid };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { stateGenerationOf } from '@/server/services/cluster/guest-snapshot';
 import { clusterInfo, resourceTreeJson } from '@/server/services/cluster/resources';
 import { authedProcedure, router } from '@/server/trpc';
 
@@ -11,12 +12,14 @@ export const clusterRouter = router({
         can: z.object({ audit: z.boolean(), createVm: z.boolean(), addNode: z.boolean() }),
       }),
     )
-    .query(({ ctx }) => clusterInfo(ctx.db, ctx.perms)),
+    .query(({ ctx }) => clusterInfo(ctx.db, ctx.perms, stateGenerationOf(ctx.requestScope))),
 
   /**
    * The left-pane tree, filtered to what the caller may see, as JSON text
    * (read with `parseResourceTree`): built once per change and sent as is, because
    * walking ten thousand guests per request is what made it slow.
    */
-  resources: authedProcedure.output(z.string()).query(({ ctx }) => resourceTreeJson(ctx.db, ctx.perms)),
+  resources: authedProcedure
+    .output(z.string())
+    .query(({ ctx }) => resourceTreeJson(ctx.db, ctx.perms, stateGenerationOf(ctx.requestScope))),
 });

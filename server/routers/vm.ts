@@ -11,6 +11,7 @@ import {
   resizeDisk,
   updateGuest,
 } from '@/server/services/guests/guests';
+import { stateGenerationOf } from '@/server/services/cluster/guest-snapshot';
 import { searchGuests, ZGuestSearch } from '@/server/services/guests/search';
 import { authedProcedure, guardedProcedure, router } from '@/server/trpc';
 
@@ -64,7 +65,7 @@ export const vmRouter = router({
         }).extend({ can: z.object({ powerMgmt: z.boolean() }) }),
       ),
     )
-    .query(({ ctx, input }) => listGuestRows(ctx.db, ctx.perms, input)),
+    .query(({ ctx, input }) => listGuestRows(ctx.db, ctx.perms, input, stateGenerationOf(ctx.requestScope))),
 
   /** One page of guests, filtered and sorted by the server (the datacenter-wide guest list). */
   search: authedProcedure
@@ -77,7 +78,7 @@ export const vmRouter = router({
         ),
       }),
     )
-    .query(({ ctx, input }) => searchGuests(ctx.db, ctx.perms, input)),
+    .query(({ ctx, input }) => searchGuests(ctx.db, ctx.perms, input, stateGenerationOf(ctx.requestScope))),
 
   get: guardedProcedure('VM.Audit', '/vms/{vmid}')
     .input(ZVmidInput)

@@ -38,22 +38,28 @@ type SessionCheck = {
   enabled: boolean;
   userExpiresAt: Date | null;
   generation: bigint | null;
+  state: bigint | null;
 };
+
+/** The counters a request reads with its session: the access generation and the state generation. */
+export type Generations = { access: bigint; state: bigint };
 
 /**
  * The user id of a live session, or null when the session is unknown, revoked,
  * idle too long, too old, or its user is disabled or expired. Every browser
  * request asks, so it is one raw query that also reads the access generation
- * (server/services/access/permissions.ts): the request then need not ask again.
+ * (server/services/access/permissions.ts) and the state generation
+ * (server/services/cluster/guest-snapshot.ts): the request then need not ask again.
  */
 export async function validateSession(
   db: Db,
   id: string,
   now = new Date(),
-): Promise<{ userid: string; generation: bigint } | null> {
+): Promise<{ userid: string; generations: Generations } | null> {
   const [s] = await db.$queryRaw<SessionCheck[]>`
     SELECT s."userId", s."createdAt", s."lastSeenAt", s."expiresAt", s."revokedAt", u."enabled",
-           u."expiresAt" AS "userExpiresAt", (SELECT "value" FROM "AccessGeneration" WHERE "id" = 1) AS "generation"
+           u."expiresAt" AS "userExpiresAt", (SELECT "value" FROM "AccessGeneration" WHERE "id" = 1) AS "generation",
+           (SELECT "value" FROM "StateGeneration" WHERE "id" = 1) AS "state"
     FROM "Session" s JOIN "User" u ON u."id" = s."userId" WHERE s."id" = ${id}`;
   if (!s || s.revokedAt || s.expiresAt <= now) return null;
   if (now.getTime() - s.createdAt.getTime() > SESSION_MAX_MS) return null;
@@ -64,7 +70,7 @@ export async function validateSession(
       data: { lastSeenAt: now, expiresAt: new Date(now.getTime() + SESSION_IDLE_MS) },
     });
   }
-  return { userid: s.userId, generation: s.generation ?? -1n };
+  return { userid: s.userId, generations: { access: s.generation ?? -1n, state: s.state ?? -1n } };
 }
 
 export type SessionRow = {

@@ -1,9 +1,19 @@
 import type { Db } from '@/server/db';
 
-export type SnapshotGuest = { vmid: number; name: string; status: string; node: string };
+export type SnapshotGuest = {
+  vmid: number;
+  name: string;
+  status: string;
+  node: string;
+  lock: string | null;
+  startedAt: Date | null;
+};
 
-/** Every guest's tree fields, sorted by vmid, and a version that changes whenever any of them does. */
+/** Every guest's list fields, sorted by vmid, and a version that changes whenever any of them does. */
 export type GuestSnapshot = { guests: readonly SnapshotGuest[]; version: number };
+
+/** The cluster's name and its nodes (sorted by name) with when each was last heard from. */
+export type NodeSnapshot = { clusterName: string | null; nodes: readonly { name: string; lastSeenAt: Date | null }[] };
 
 type State = {
   byVmid: Map<number, SnapshotGuest>;
@@ -11,20 +21,48 @@ type State = {
   count: number;
   maxUpdatedMs: number;
   version: number;
+  /** The state generation read before the rows were, when the caller knew it. */
+  generation: bigint | undefined;
 };
 
 /** Rows updated this long before the newest one seen are read again, for transactions that commit late. */
 const OVERLAP_MS = 5_000;
+/** How stale a node's lastSeenAt may be here: it only decides online or offline, which takes 30 s to change. */
+const NODES_TTL_MS = 2_000;
 const states = new WeakMap<Db, State>();
 const pending = new WeakMap<Db, Promise<GuestSnapshot>>();
+const nodeStates = new WeakMap<Db, { at: number; generation: bigint | undefined; snapshot: Promise<NodeSnapshot> }>();
 let versions = 0;
 
-const SELECT = { vmid: true, name: true, status: true, nodeName: true, updatedAt: true } as const;
-type Row = { vmid: number; name: string; status: string; nodeName: string; updatedAt: Date };
+const SELECT = {
+  vmid: true,
+  name: true,
+  status: true,
+  nodeName: true,
+  lock: true,
+  startedAt: true,
+  updatedAt: true,
+} as const;
+type Row = {
+  vmid: number;
+  name: string;
+  status: string;
+  nodeName: string;
+  lock: string | null;
+  startedAt: Date | null;
+  updatedAt: Date;
+};
 
-const toGuest = (r: Row): SnapshotGuest => ({ vmid: r.vmid, name: r.name, status: r.status, node: r.nodeName });
+const toGuest = (r: Row): SnapshotGuest => ({
+  vmid: r.vmid,
+  name: r.name,
+  status: r.status,
+  node: r.nodeName,
+  lock: r.lock,
+  startedAt: r.startedAt,
+});
 
-function build(rows: Row[], count: number): State {
+function build(rows: Row[], count: number, generation: bigint | undefined): State {
   const byVmid = new Map(rows.map((r) => [r.vmid, toGuest(r)]));
   const maxUpdatedMs = rows.reduce((m, r) => Math.max(m, r.updatedAt.getTime()), 0);
   return {
@@ -33,15 +71,19 @@ function build(rows: Row[], count: number): State {
     count,
     maxUpdatedMs,
     version: ++versions,
+    generation,
   };
 }
 
-async function refresh(db: Db): Promise<GuestSnapshot> {
+async function refresh(db: Db, generation: bigint | undefined): Promise<GuestSnapshot> {
   const agg = await db.guest.aggregate({ _count: { _all: true }, _max: { updatedAt: true } });
   const count = agg._count._all;
   const maxUpdatedMs = agg._max.updatedAt?.getTime() ?? 0;
   let state = states.get(db);
-  if (state && state.count === count && state.maxUpdatedMs === maxUpdatedMs) return view(state);
+  if (state && state.count === count && state.maxUpdatedMs === maxUpdatedMs) {
+    state.generation = generation;
+    return view(state);
+  }
   if (state) {
     // Only what changed since the last look; a deletion shows as a count that does not add up.
     const changed = await db.guest.findMany({
@@ -57,12 +99,13 @@ async function refresh(db: Db): Promise<GuestSnapshot> {
         count,
         maxUpdatedMs: Math.max(maxUpdatedMs, ...changed.map((r) => r.updatedAt.getTime())),
         version: ++versions,
+        generation,
       };
       states.set(db, state);
       return view(state);
     }
   }
-  state = build(await db.guest.findMany({ select: SELECT }), count);
+  state = build(await db.guest.findMany({ select: SELECT }), count, generation);
   states.set(db, state);
   return view(state);
 }
@@ -70,16 +113,51 @@ async function refresh(db: Db): Promise<GuestSnapshot> {
 const view = (s: State): GuestSnapshot => ({ guests: s.sorted, version: s.version });
 
 /**
- * The guests as the resource tree needs them, read from the database only
- * when something changed (one aggregate query tells), and then only the rows
- * that changed. Safe with several consoles on one database: each one asks the
- * database, not its own memory, whether anything moved.
+ * The guests as the resource tree and the guest lists need them. Safe with
+ * several consoles on one database: each one asks the database, not its own
+ * memory, whether anything moved. A browser request already read the state
+ * generation with its session (`known`); while it is the one this snapshot
+ * was read at, the answer comes from memory without a query. Otherwise one
+ * aggregate query tells whether anything changed, and only the rows that did
+ * are read.
  */
-export function guestSnapshot(db: Db): Promise<GuestSnapshot> {
+export function guestSnapshot(db: Db, known?: bigint): Promise<GuestSnapshot> {
+  const state = states.get(db);
+  if (known !== undefined && state?.generation === known) return Promise.resolve(view(state));
   let p = pending.get(db);
   if (!p) {
-    p = refresh(db).finally(() => pending.delete(db));
+    p = refresh(db, known).finally(() => pending.delete(db));
     pending.set(db, p);
   }
   return p;
+}
+
+/**
+ * The cluster name and the nodes, read again when the state generation moved
+ * (a node joined or left, the cluster was renamed) or after {@link NODES_TTL_MS},
+ * for the nodes' heartbeats.
+ */
+export function nodeSnapshot(db: Db, known?: bigint): Promise<NodeSnapshot> {
+  const kept = nodeStates.get(db);
+  if (kept && known !== undefined && kept.generation === known && Date.now() - kept.at < NODES_TTL_MS)
+    return kept.snapshot;
+  const snapshot = Promise.all([
+    db.cluster.findUnique({ where: { id: 1 }, select: { name: true } }),
+    db.node.findMany({ orderBy: { name: 'asc' }, select: { name: true, lastSeenAt: true } }),
+  ]).then(([cluster, nodes]) => ({ clusterName: cluster?.name ?? null, nodes }));
+  nodeStates.set(db, { at: Date.now(), generation: known, snapshot });
+  snapshot.catch(() => nodeStates.delete(db));
+  return snapshot;
+}
+
+const ofRequest = new WeakMap<object, bigint>();
+
+/** The state generation this request read with its session (server/context.ts). */
+export function noteStateGeneration(request: object, generation: bigint): void {
+  ofRequest.set(request, generation);
+}
+
+/** What {@link noteStateGeneration} noted for the request, if anything (API tokens read none). */
+export function stateGenerationOf(request: object | undefined): bigint | undefined {
+  return request ? ofRequest.get(request) : undefined;
 }

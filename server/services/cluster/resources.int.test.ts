@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadPermissions } from '@/server/services/access/permissions';
 import { callerFor, sessionActor } from '@/server/testing/caller';
 import { openTestDb, type TestDb } from '@/server/testing/test-db';
+import { resourceTreeJson } from './resources';
 import { parseResourceTree, type ResourceTree } from './tree-wire';
 
 describe('cluster.resources: the resource tree', () => {
@@ -71,5 +73,30 @@ describe('cluster.resources: the resource tree', () => {
       data: { path: '/vms/200', ugidType: 'user', ugid: 'alice@local', roleId: 'PVEAuditor' },
     });
     expect(guestsOf(await treeOf('alice@local'))).toEqual(['alpha/101/db1/running', 'beta/200/old/running']);
+  });
+
+  it('answers from memory while the state generation a request read has not moved, and sees every change that moves it', async () => {
+    const generation = async () => (await t.db.stateGeneration.findUniqueOrThrow({ where: { id: 1 } })).value;
+    const perms = await loadPermissions(t.db, sessionActor('root@local'));
+    const tree = async (known: bigint) => parseResourceTree(await resourceTreeJson(t.db, perms, known));
+    const g0 = await generation();
+    expect(guestsOf(await tree(g0))).toContain('alpha/101/db1/running');
+
+    // A heartbeat only moves lastSeenAt: the generation stays, so the tree is not read again for it.
+    await t.db.node.update({ where: { name: 'alpha' }, data: { lastSeenAt: new Date() } });
+    expect(await generation()).toBe(g0);
+
+    // Another console renames a guest, the cluster and adds a node: each moves the generation.
+    await t.db.guest.update({ where: { vmid: 101 }, data: { name: 'db2' } });
+    const g1 = await generation();
+    expect(g1).toBeGreaterThan(g0);
+    expect(guestsOf(await tree(g1))).toContain('alpha/101/db2/running');
+    await t.db.cluster.upsert({ where: { id: 1 }, create: { name: 'lab' }, update: { name: 'lab' } });
+    await t.db.node.create({ data: { name: 'gamma', url: 'https://gamma:8007', fingerprint: 'AA', tokenEnc: 'x' } });
+    const g2 = await generation();
+    expect(g2).toBeGreaterThan(g1);
+    const after = await tree(g2);
+    expect(after.cluster.name).toBe('lab');
+    expect(after.nodes.map((n) => n.name)).toEqual(['alpha', 'beta', 'gamma']);
   });
 });

@@ -1,16 +1,18 @@
 import type { Db } from '@/server/db';
 import type { Permissions } from '@/server/services/access/permissions';
 import { isOnline } from '@/server/services/nodes/nodes';
-import { clusterName } from '@/server/services/setup/setup';
-import { guestSnapshot } from './guest-snapshot';
+import { guestSnapshot, nodeSnapshot } from './guest-snapshot';
 import { encodeResourceTree, type ClusterInfo, type ResourceTree, type TreeGuest } from './tree-wire';
 
 export type { ClusterInfo, ResourceTree };
 
-/** The cluster's name and what the caller may do at the datacenter level (top bar, datacenter pages). */
-export async function clusterInfo(db: Db, perms: Permissions): Promise<ClusterInfo> {
+/**
+ * The cluster's name and what the caller may do at the datacenter level (top
+ * bar, datacenter pages). `known`: the state generation the request read.
+ */
+export async function clusterInfo(db: Db, perms: Permissions, known?: bigint): Promise<ClusterInfo> {
   return {
-    name: (await clusterName(db)) ?? 'Datacenter',
+    name: (await nodeSnapshot(db, known)).clusterName ?? 'Datacenter',
     can: {
       audit: perms.has('Sys.Audit', '/'),
       createVm: perms.has('VM.Allocate', '/vms'),
@@ -27,14 +29,16 @@ const built = new WeakMap<Permissions, { key: string; json: string }>();
  * what the caller may audit, as JSON text. With ten thousand guests, building
  * and serializing the tree is the costly part, so the text is kept per caller
  * until a guest, a node's state, the cluster name or the caller's rights
- * change; then it is built again from the in-memory guest snapshot. The
- * browser reads it with `parseResourceTree` (./tree-wire).
+ * change; then it is built again from the in-memory guest snapshot
+ * (./guest-snapshot: no query at all while the state generation the request
+ * read, `known`, has not moved). The browser reads it with
+ * `parseResourceTree` (./tree-wire).
  */
-export async function resourceTreeJson(db: Db, perms: Permissions): Promise<string> {
-  const [info, nodes, snapshot] = await Promise.all([
-    clusterInfo(db, perms),
-    db.node.findMany({ orderBy: { name: 'asc' }, select: { name: true, lastSeenAt: true } }),
-    guestSnapshot(db),
+export async function resourceTreeJson(db: Db, perms: Permissions, known?: bigint): Promise<string> {
+  const [info, { nodes }, snapshot] = await Promise.all([
+    clusterInfo(db, perms, known),
+    nodeSnapshot(db, known),
+    guestSnapshot(db, known),
   ]);
   const states = nodes.map((n) => ({ name: n.name, online: isOnline(n.lastSeenAt) }));
   const key = JSON.stringify([snapshot.version, info, states]);

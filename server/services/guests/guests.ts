@@ -12,6 +12,7 @@ import type { Db } from '@/server/db';
 import { AppError, isAppError } from '@/server/errors';
 import type { Permissions } from '@/server/services/access/permissions';
 import { audit } from '@/server/services/audit/audit';
+import { guestSnapshot, nodeSnapshot } from '@/server/services/cluster/guest-snapshot';
 import { clientFor, isOnline } from '@/server/services/nodes/nodes';
 import { recordTasks, syncNode } from '@/server/services/nodes/sync';
 
@@ -107,40 +108,37 @@ export type GuestListRow = Pick<GuestRow, 'vmid' | 'node' | 'name' | 'status' | 
 /**
  * Guests the caller may audit, as list rows: without the configuration, so a
  * node's hundred guests are read, checked and sent at a fraction of the cost
- * of full rows (the guest's own pages read those with `getGuest`).
+ * of full rows (the guest's own pages read those with `getGuest`). Served from
+ * the guest snapshot (server/services/cluster/guest-snapshot.ts), which asks
+ * the database only when something changed.
  */
 export async function listGuestRows(
   db: Db,
   perms: Permissions,
   filter: { node?: string } = {},
+  known?: bigint,
 ): Promise<GuestListRow[]> {
-  const rows = await db.guest.findMany({
-    where: { nodeName: filter.node },
-    orderBy: { vmid: 'asc' },
-    select: {
-      vmid: true,
-      nodeName: true,
-      name: true,
-      status: true,
-      startedAt: true,
-      lock: true,
-      node: { select: { lastSeenAt: true } },
-    },
-  });
-  return rows.flatMap((g) => {
+  const [{ guests }, lastSeen] = await Promise.all([guestSnapshot(db, known), nodesLastSeen(db, known)]);
+  return guests.flatMap((g) => {
+    if (filter.node !== undefined && g.node !== filter.node) return [];
     const path = `/vms/${g.vmid}`;
     if (!perms.has('VM.Audit', path)) return [];
     return [
       {
         vmid: g.vmid,
-        node: g.nodeName,
+        node: g.node,
         name: g.name,
-        ...reportedState(g),
+        ...reportedState({ ...g, node: { lastSeenAt: lastSeen.get(g.node) ?? null } }),
         lock: g.lock,
         can: { powerMgmt: perms.has('VM.PowerMgmt', path) },
       },
     ];
   });
+}
+
+/** When each node was last heard from, by name. */
+export async function nodesLastSeen(db: Db, known?: bigint): Promise<Map<string, Date | null>> {
+  return new Map((await nodeSnapshot(db, known)).nodes.map((n) => [n.name, n.lastSeenAt]));
 }
 
 /** Guests the caller may audit, with their configuration (the Proxmox API's lists). */

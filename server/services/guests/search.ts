@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { ZNodeName } from '@/agent/contract/common';
 import type { Db } from '@/server/db';
-import type { Prisma } from '@/server/generated/prisma/client';
 import type { Permissions } from '@/server/services/access/permissions';
-import { reportedState } from './guests';
+import { guestSnapshot, type SnapshotGuest } from '@/server/services/cluster/guest-snapshot';
+import { nodesLastSeen, reportedState } from './guests';
 
 export const GUEST_SORT_KEYS = ['vmid', 'name', 'node', 'status'] as const;
 export const MAX_PAGE = 500;
@@ -34,66 +34,48 @@ export type GuestSearchRow = {
   startedAt: Date | null;
 };
 
-const ORDER: Record<GuestSearch['sort'], keyof Prisma.GuestOrderByWithRelationInput> = {
-  vmid: 'vmid',
-  name: 'name',
-  node: 'nodeName',
-  status: 'status',
+const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+const ORDER: Record<GuestSearch['sort'], (a: SnapshotGuest, b: SnapshotGuest) => number> = {
+  vmid: (a, b) => a.vmid - b.vmid,
+  name: (a, b) => compareText(a.name, b.name),
+  node: (a, b) => compareText(a.node, b.node),
+  status: (a, b) => compareText(a.status, b.status),
 };
 
 /**
- * One page of the guests the caller may audit, filtered and sorted by the
- * database. The permission filter runs before paging, so `total` counts only
- * what the caller may see and pages never come back short.
+ * One page of the guests the caller may audit, filtered and sorted on the
+ * server from the guest snapshot (server/services/cluster/guest-snapshot.ts:
+ * read from the database only when something changed). The permission filter
+ * runs before paging, so `total` counts only what the caller may see and pages
+ * never come back short. Text matches part of a name or node name, case
+ * insensitively, or a whole vmid; ties sort by vmid.
  */
 export async function searchGuests(
   db: Db,
   perms: Permissions,
   q: GuestSearch,
+  known?: bigint,
 ): Promise<{ rows: GuestSearchRow[]; total: number }> {
-  const text = q.search;
-  const where: Prisma.GuestWhereInput = {
-    ...(q.node ? { nodeName: q.node } : {}),
-    ...(q.status ? { status: q.status } : {}),
-    ...(text
-      ? {
-          OR: [
-            { name: { contains: text, mode: 'insensitive' } },
-            { nodeName: { contains: text, mode: 'insensitive' } },
-            ...(/^\d{1,9}$/.test(text) ? [{ vmid: Number(text) }] : []),
-          ],
-        }
-      : {}),
-  };
-  const sortKey = ORDER[q.sort];
-  const ids = await db.guest.findMany({
-    where,
-    select: { vmid: true },
-    orderBy: sortKey === 'vmid' ? [{ vmid: q.dir }] : [{ [sortKey]: q.dir }, { vmid: 'asc' }],
-  });
-  const visible = ids.filter((g) => perms.has('VM.Audit', `/vms/${g.vmid}`));
-  const page = visible.slice(q.offset, q.offset + q.limit).map((g) => g.vmid);
-  if (page.length === 0) return { rows: [], total: visible.length };
-  const rows = await db.guest.findMany({
-    where: { vmid: { in: page } },
-    select: {
-      vmid: true,
-      nodeName: true,
-      name: true,
-      status: true,
-      lock: true,
-      startedAt: true,
-      node: { select: { lastSeenAt: true } },
-    },
-  });
-  const byVmid = new Map(rows.map((g) => [g.vmid, g]));
+  const [{ guests }, lastSeen] = await Promise.all([guestSnapshot(db, known), nodesLastSeen(db, known)]);
+  const text = q.search.toLowerCase();
+  const vmid = /^\d{1,9}$/.test(text) ? Number(text) : null;
+  const visible = guests.filter(
+    (g) =>
+      (q.node === undefined || g.node === q.node) &&
+      (q.status === undefined || g.status === q.status) &&
+      (text === '' || g.name.toLowerCase().includes(text) || g.node.toLowerCase().includes(text) || g.vmid === vmid) &&
+      perms.has('VM.Audit', `/vms/${g.vmid}`),
+  );
+  const order = ORDER[q.sort];
+  const sign = q.dir === 'desc' ? -1 : 1;
+  // The snapshot is in vmid order and the sort is stable, so ties stay in vmid order.
+  if (q.sort !== 'vmid' || q.dir === 'desc') visible.sort((a, b) => sign * order(a, b));
   return {
     total: visible.length,
-    rows: page.flatMap((vmid) => {
-      const g = byVmid.get(vmid);
-      if (!g) return [];
-      const { status, startedAt } = reportedState(g);
-      return [{ vmid, node: g.nodeName, name: g.name, status, lock: g.lock, startedAt }];
+    rows: visible.slice(q.offset, q.offset + q.limit).map((g) => {
+      const { status, startedAt } = reportedState({ ...g, node: { lastSeenAt: lastSeen.get(g.node) ?? null } });
+      return { vmid: g.vmid, node: g.node, name: g.name, status, lock: g.lock, startedAt };
     }),
   };
 }
