@@ -2,6 +2,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import { useTRPC } from '@/components/trpc';
+import { seriesPoints } from '@/server/services/metrics/series';
 import type { ChartPoint } from './metric-chart';
 import type { GraphCf, GraphRange } from './range-picker';
 
@@ -29,8 +30,8 @@ export function useMetricSeries(target: Target, range: GraphRange, cf: GraphCf) 
   );
   return useMemo(() => {
     if (!full.data) return { error: full.error?.message ?? null, series: null };
-    const byT = new Map<number, ChartPoint>(full.data.points.map((p) => [p.t, p as ChartPoint]));
-    for (const p of live.data?.points ?? []) byT.set(p.t, p as ChartPoint);
+    const byT = new Map<number, ChartPoint>(seriesPoints(full.data).map((p) => [p.t, p as ChartPoint]));
+    for (const p of live.data ? seriesPoints(live.data) : []) byT.set(p.t, p as ChartPoint);
     const to = Math.max(full.data.to, live.data?.to ?? 0);
     const from = to - (full.data.to - full.data.from);
     const points = [...byT.values()].filter((p) => p.t >= from).sort((a, b) => a.t - b.t);

@@ -10,6 +10,7 @@
  * its server processes. Then the median time of a day graph of one guest and
  * of one node with a full day stored.
  */
+import { seriesPoints } from '@/server/services/metrics/series';
 import { readdir, readFile } from 'node:fs/promises';
 import { ZMetricsSamples, type MetricsSample } from '@/agent/contract/metrics';
 import { MetricsCollector } from '@/server/services/metrics/collect';
@@ -163,7 +164,7 @@ async function run(kind: TestDbKind, mode: Mode): Promise<Row> {
     const dayGuestMs = await times(() => querySeries(t.db, 'guest', vmid, 'day', 'AVERAGE', { now: end }));
     const dayNodeMs = await times(() => querySeries(t.db, 'node', 'node-q', 'day', 'AVERAGE', { now: end }));
     const points = await querySeries(t.db, 'guest', vmid, 'day', 'AVERAGE', { now: end });
-    if (points.points.filter((p) => p.cpu !== null).length < 1400) throw new Error('day graph misses points');
+    if (seriesPoints(points).filter((p) => p.cpu !== null).length < 1400) throw new Error('day graph misses points');
     return {
       db: kind,
       mode,

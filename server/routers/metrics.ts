@@ -25,7 +25,8 @@ const ZSeries = z.object({
   step: z.number(),
   from: z.number(),
   to: z.number(),
-  points: z.array(z.object({ t: z.number() }).catchall(z.number().nullable())),
+  start: z.number(),
+  values: z.record(z.string(), z.array(z.number().nullable())),
 });
 
 const ZTop = z.object({ vmid: z.number(), name: z.string(), node: z.string(), value: z.number(), max: z.number() });

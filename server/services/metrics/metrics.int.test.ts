@@ -1,3 +1,4 @@
+import { seriesPoints } from '@/server/services/metrics/series';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -119,7 +120,7 @@ async function bootGuest(vmid: number, spin: number): Promise<void> {
 
 /** The mean of the first `n` non-null CPU points from `after` on of a guest's hour graph. */
 async function recentCpu(vmid: number, n: number, after: number): Promise<{ mean: number; count: number }> {
-  const { points } = await admin().metrics.guest({ vmid, range: 'hour', cf: 'AVERAGE' });
+  const points = seriesPoints(await admin().metrics.guest({ vmid, range: 'hour', cf: 'AVERAGE' }));
   const values = points
     .filter((p) => p.t >= after)
     .map((p) => p.cpu)
@@ -163,7 +164,7 @@ describe('guest CPU on the graphs, from real QEMU guests', () => {
     expect(busy.mean).toBeGreaterThan(2 * idle.mean);
 
     // The guest's other graphs have data too: memory and disk rates (QMP blockstats).
-    const { points } = await admin().metrics.guest({ vmid: 100, range: 'hour' });
+    const points = seriesPoints(await admin().metrics.guest({ vmid: 100, range: 'hour' }));
     const last = points.filter((p) => p.cpu !== null).at(-1)!;
     expect(last.maxcpu).toBe(1);
     expect(last.mem).toBeGreaterThan(16 * 1024 * 1024);
@@ -174,7 +175,9 @@ describe('guest CPU on the graphs, from real QEMU guests', () => {
 
     // The node's own graph (from /proc) has points, with the host's CPU count.
     const node = await admin().metrics.node({ node: NODE, range: 'hour' });
-    const n = node.points.filter((p) => p.cpu !== null).at(-1)!;
+    const n = seriesPoints(node)
+      .filter((p) => p.cpu !== null)
+      .at(-1)!;
     expect(n.maxcpu).toBe(os.cpus().length);
     expect(n.memTotal).toBeGreaterThan(0);
 
@@ -193,7 +196,7 @@ describe('guest CPU on the graphs, from real QEMU guests', () => {
       data: { path: '/vms/101', ugidType: 'user', ugid: 'viewer@local', roleId: 'PVEAuditor', propagate: true },
     });
     const viewer = callerFor(t.db, sessionActor('viewer@local'));
-    expect((await viewer.metrics.guest({ vmid: 101, range: 'hour' })).points.length).toBe(360);
+    expect(seriesPoints(await viewer.metrics.guest({ vmid: 101, range: 'hour' })).length).toBe(360);
     const refused = await viewer.metrics.guest({ vmid: 100, range: 'hour' }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(TRPCError);
     expect((refused as TRPCError).code).toBe('FORBIDDEN');

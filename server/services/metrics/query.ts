@@ -1,29 +1,18 @@
 import type { Db } from '@/server/db';
 import { TABLES, TIERS, slotOf, timeline, type Cf, type Range, type SeriesKind } from './schema';
+import type { Series } from './series';
 
-export type Point = { t: number } & Record<string, number | null>;
-
-export type Series = {
-  range: Range;
-  cf: Cf;
-  /** Seconds between points. */
-  step: number;
-  /** Unix seconds of the first and last period of the graph. */
-  from: number;
-  to: number;
-  /** One point per period from `from` (or `since`) to `to`; a field is null where nothing was stored. */
-  points: Point[];
-};
+export type { Point, Series } from './series';
 
 function selectList(kind: SeriesKind, cf: Cf): string {
   return TABLES[kind].fields.map((f) => (cf === 'MAX' ? `"${f}Max" AS "${f}"` : `"${f}Sum" / n AS "${f}"`)).join(', ');
 }
 
 /**
- * A graph's points: one index range scan of the series' tier for the range,
- * then every period of the timeline, null-filled where no row exists (an agent
- * that stopped reporting leaves gaps). With `since`, only periods from then on
- * (the newest period may have changed since the last poll).
+ * A graph: one index range scan of the series' tier for the range, then
+ * every period of the timeline, null where no row exists (an agent that
+ * stopped reporting leaves gaps). With `since`, only periods from then on (the
+ * newest period may have changed since the last poll).
  */
 export async function querySeries(
   db: Db,
@@ -49,15 +38,15 @@ export async function querySeries(
     start,
     to,
   );
-  const byT = new Map((JSON.parse(j) as (number | null)[][]).map((row) => [Number(row[0]), row]));
-  const points: Point[] = [];
-  for (let t = start; t <= to; t += step) {
-    const row = byT.get(t);
-    const point: Point = { t } as Point;
-    spec.fields.forEach((f, i) => (point[f] = row ? (row[i + 1] ?? null) : null));
-    points.push(point);
+  const count = Math.max(0, Math.floor((to - start) / step) + 1);
+  const values: Series['values'] = {};
+  const columns = spec.fields.map((f) => (values[f] = new Array<number | null>(count).fill(null)));
+  for (const row of JSON.parse(j) as (number | null)[][]) {
+    const i = (Number(row[0]) - start) / step;
+    if (!Number.isInteger(i) || i < 0 || i >= count) continue;
+    columns.forEach((column, f) => (column[i] = row[f + 1] ?? null));
   }
-  return { range, cf, step, from, to, points };
+  return { range, cf, step, from, to, start, values };
 }
 
 export type Latest = { t: number } & Record<string, number | string | null>;

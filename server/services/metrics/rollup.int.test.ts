@@ -1,3 +1,4 @@
+import { seriesPoints } from '@/server/services/metrics/series';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MetricsSample } from '@/agent/contract/metrics';
 import { openTestDb, type TestDb } from '@/server/testing/test-db';
@@ -92,11 +93,11 @@ describe.each(['pglite', 'postgres'] as const)('metrics roll-ups on %s', (kind) 
 
     const now = end + 3599;
     const year = await querySeries(t.db, 'node', 'n1', 'year', 'AVERAGE', { now });
-    expect(year.points.length).toBe(1460);
-    expect(year.points.every((p) => p.cpu !== null)).toBe(true);
+    expect(seriesPoints(year).length).toBe(1460);
+    expect(seriesPoints(year).every((p) => p.cpu !== null)).toBe(true);
     const hour = await querySeries(t.db, 'guest', 100, 'hour', 'AVERAGE', { now });
-    expect(hour.points.length).toBe(360);
-    expect(hour.points.every((p) => p.cpu === 0.5)).toBe(true);
+    expect(seriesPoints(hour).length).toBe(360);
+    expect(seriesPoints(hour).every((p) => p.cpu === 0.5)).toBe(true);
   });
 
   it('averages and maxima per period, gaps where nothing was reported, never older data over newer', async () => {
@@ -111,27 +112,27 @@ describe.each(['pglite', 'postgres'] as const)('metrics roll-ups on %s', (kind) 
 
     const avg = await querySeries(t.db, 'node', 'n2', 'day', 'AVERAGE', { now });
     const max = await querySeries(t.db, 'node', 'n2', 'day', 'MAX', { now });
-    const at = (s: typeof avg, time: number) => s.points.find((p) => p.t === time)!;
+    const at = (s: typeof avg, time: number) => seriesPoints(s).find((p) => p.t === time)!;
     expect(at(avg, minute).cpu).toBeCloseTo(3.5);
     expect(at(max, minute).cpu).toBe(6);
     for (let m = 1; m <= 5; m++) expect(at(avg, minute + m * 60).cpu).toBeNull();
     expect(at(avg, minute + 360).cpu).toBe(2);
-    expect(avg.points.length).toBe(1440);
-    expect(avg.points.filter((p) => p.cpu !== null)).toHaveLength(2);
+    expect(seriesPoints(avg).length).toBe(1440);
+    expect(seriesPoints(avg).filter((p) => p.cpu !== null)).toHaveLength(2);
 
     // A guest whose CPU could not be read has no value there, not a zero.
     const g = await querySeries(t.db, 'guest', 100, 'hour', 'AVERAGE', { now });
-    expect(g.points.find((p) => p.t === minute + 360)!.cpu).toBeNull();
-    expect(g.points.find((p) => p.t === minute)!.cpu).toBe(0.5);
+    expect(seriesPoints(g).find((p) => p.t === minute + 360)!.cpu).toBeNull();
+    expect(seriesPoints(g).find((p) => p.t === minute)!.cpu).toBe(0.5);
 
     // Only new points with `since`: the current period and after.
     const live = await querySeries(t.db, 'node', 'n2', 'hour', 'AVERAGE', { now, since: minute + 350 });
-    expect(live.points.map((p) => p.t)).toEqual([minute + 350, minute + 360]);
+    expect(seriesPoints(live).map((p) => p.t)).toEqual([minute + 350, minute + 360]);
 
     // A late sample from a period the ring has already passed is dropped.
     await ingestSamples(t.db, 'n2', [sample(minute + 360 - 3600, 99)]);
     const again = await querySeries(t.db, 'node', 'n2', 'hour', 'MAX', { now });
-    expect(again.points.find((p) => p.t === minute + 360)!.cpu).toBe(2);
+    expect(seriesPoints(again).find((p) => p.t === minute + 360)!.cpu).toBe(2);
 
     const latest = await latestAll(t.db, 'node', now + 5);
     expect(latest.find((l) => l.node === 'n2')?.cpu).toBe(2);
