@@ -19,7 +19,7 @@ import { ensureCertificate } from '@/server/tls';
 import { freePort, startPostgres, type TestPostgres } from '@/server/testing/postgres';
 import { httpClient, signIn, type Http } from './http';
 import { openLoad, percentile, seeded, type Call, type LoadResult } from './load';
-import { cpuSeconds, machine, memoryMiB, startNode, type Proc } from './processes';
+import { cpuSeconds, cpuSecondsOfAll, machine, memoryMiB, startNode, type Proc } from './processes';
 import { benchTreeUi } from './ui';
 
 const { values: args } = parseArgs({
@@ -49,6 +49,8 @@ type Round = {
   main: LoadResult;
   tasks: LoadResult;
   cpuPerSecond: number;
+  /** Cores used during the main load by the other parts sharing the machine. */
+  others: { database: number; fleet: number; generator: number };
   idleCpu: number;
   rss: number;
   peak: number;
@@ -220,13 +222,25 @@ async function round(db: 'postgres' | 'pglite'): Promise<Round> {
     const reads = readCalls(http, tree);
     await openLoad(reads, Math.min(RATE, 50), 10); // warm-up: JIT, caches, connection pools
     const cpu0 = await cpuSeconds(pid);
+    const others0 = {
+      database: db === 'postgres' ? await cpuSecondsOfAll('postgres') : 0,
+      fleet: await cpuSeconds(fleet.child.pid!),
+      generator: process.cpuUsage(),
+    };
     const t0 = performance.now();
     log(`${db}: ${RATE} requests/s for ${SECONDS} s, with start/stop tasks at 2/s`);
     const [main, tasks] = await Promise.all([
       openLoad(reads, RATE, SECONDS),
       openLoad(taskCalls(http, tree), 2, SECONDS, 3),
     ]);
-    const cpuPerSecond = ((await cpuSeconds(pid)) - cpu0) / ((performance.now() - t0) / 1000);
+    const elapsed = (performance.now() - t0) / 1000;
+    const cpuPerSecond = ((await cpuSeconds(pid)) - cpu0) / elapsed;
+    const generatorCpu = process.cpuUsage(others0.generator);
+    const others = {
+      database: db === 'postgres' ? ((await cpuSecondsOfAll('postgres')) - others0.database) / elapsed : 0,
+      fleet: ((await cpuSeconds(fleet.child.pid!)) - others0.fleet) / elapsed,
+      generator: (generatorCpu.user + generatorCpu.system) / 1e6 / elapsed,
+    };
     const { rss, peak } = await memoryMiB(pid);
 
     // Rising rates from well below the target, so that the figure is found whichever side of it the console is.
@@ -240,7 +254,7 @@ async function round(db: 'postgres' | 'pglite'): Promise<Round> {
     }
     const ui = !args['no-ui'] && db === 'postgres' ? await benchTreeUi(origin, http.cookie, want) : undefined;
     const dbBytes = await databaseBytes(db, postgres?.url, dataDir);
-    return { db, seedSeconds, main, tasks, cpuPerSecond, idleCpu, rss, peak, dbBytes, capacity, ui };
+    return { db, seedSeconds, main, tasks, cpuPerSecond, others, idleCpu, rss, peak, dbBytes, capacity, ui };
   } finally {
     http?.close();
     for (const p of procs.reverse()) await p.stop();
@@ -266,6 +280,10 @@ function report(r: Round): void {
   );
   console.log(
     `\nachieved ${(r.main.completed / r.main.seconds).toFixed(0)} requests/s; console CPU ${r.cpuPerSecond.toFixed(2)} cores (${r.idleCpu.toFixed(2)} with no requests), RSS ${r.rss.toFixed(0)} MiB (peak ${r.peak.toFixed(0)}); database ${(r.dbBytes / 2 ** 20).toFixed(0)} MiB; seeding and first sync ${r.seedSeconds.toFixed(0)} s`,
+  );
+  const o = r.others;
+  console.log(
+    `machine's other CPU during the load: ${r.db === 'postgres' ? `PostgreSQL ${o.database.toFixed(2)} cores, ` : ''}simulated agents ${o.fleet.toFixed(2)}, load generator ${o.generator.toFixed(2)}`,
   );
   const ok = r.capacity.filter((s) => s.p95 < 100 && s.errors === 0);
   const steps = r.capacity.map((s) => `${s.rate}/s → p95 ${fmt(s.p95)} ms${s.errors ? `, ${s.errors} errors` : ''}`);
