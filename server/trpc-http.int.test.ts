@@ -144,9 +144,16 @@ describe('the tRPC HTTP handler', () => {
       const body = (await res.json()) as { result: { data: { json: { rows: { name: string }[] } } } };
       return body.result.data.json.rows.map((r) => r.name);
     };
+    const one = async () => {
+      const res = await fetch(`${base}/api/trpc/vm.get?input=${q({ vmid: 700 })}`, { headers: { cookie } });
+      const body = (await res.json()) as { result: { data: { json: { name: string; status: string } } } };
+      return `${body.result.data.json.name}/${body.result.data.json.status}`;
+    };
     expect(await names()).toEqual(['before']);
+    expect(await one()).toBe('before/running');
     expect(await names()).toEqual(['before']);
-    await db.guest.update({ where: { vmid: 700 }, data: { name: 'after' } });
+    await db.guest.update({ where: { vmid: 700 }, data: { name: 'after', status: 'stopped' } });
     expect(await names()).toEqual(['after']);
+    expect(await one()).toBe('after/stopped');
   });
 });

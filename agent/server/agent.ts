@@ -139,6 +139,8 @@ export async function createAgent(options: CreateAgentOptions): Promise<Agent> {
     log,
   );
   const server: Server = createServer({ key: tls.key, cert: tls.cert }, (req, res) => void handle(req, res));
+  // The console polls every 10 s over a kept-alive connection: keep it open across polls.
+  server.keepAliveTimeout = 30_000;
   // Answer `Expect: 100-continue` ourselves: uploads are checked before their body is sent.
   server.on('checkContinue', (req, res) => void handle(req, res));
   // Guest consoles: websockets to QEMU's VNC and serial sockets (agent/contract/console.ts).

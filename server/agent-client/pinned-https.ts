@@ -104,11 +104,12 @@ export function pinnedConnector(target: { host: string; port: number; fingerprin
 }
 
 /**
- * Idle connections are closed after this long, before the peer's Node server
- * closes them (its keep-alive timeout is 5 s), so a request is not sent on a
- * connection the peer is closing.
+ * Idle connections are closed after this long at most. Node also closes them
+ * a second before the peer's announced keep-alive timeout (`Keep-Alive:
+ * timeout=30` from the agent, whose connections thus outlive the console's
+ * 10 s polls), so a request is not sent on a connection the peer is closing.
  */
-const IDLE_MS = 4_000;
+const IDLE_MS = 60_000;
 
 /** A keep-alive pool whose every connection was pinned when it was opened. */
 class PinnedAgent extends Agent {

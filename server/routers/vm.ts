@@ -83,7 +83,7 @@ export const vmRouter = router({
   get: guardedProcedure('VM.Audit', '/vms/{vmid}')
     .input(ZVmidInput)
     .output(ZGuestRow)
-    .query(({ ctx, input }) => getGuest(ctx.db, ctx.perms, input.vmid)),
+    .query(({ ctx, input }) => getGuest(ctx.db, ctx.perms, input.vmid, stateGenerationOf(ctx.requestScope))),
 
   /** The lowest free vmid, for the create wizard. */
   nextId: authedProcedure.output(z.number()).query(({ ctx }) => nextVmid(ctx.db)),

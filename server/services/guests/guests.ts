@@ -118,9 +118,9 @@ export async function listGuestRows(
   filter: { node?: string } = {},
   known?: bigint,
 ): Promise<GuestListRow[]> {
-  const [{ guests }, lastSeen] = await Promise.all([guestSnapshot(db, known), nodesLastSeen(db, known)]);
+  const [snapshot, lastSeen] = await Promise.all([guestSnapshot(db, known), nodesLastSeen(db, known)]);
+  const guests = filter.node === undefined ? snapshot.guests : snapshot.onNode(filter.node);
   return guests.flatMap((g) => {
-    if (filter.node !== undefined && g.node !== filter.node) return [];
     const path = `/vms/${g.vmid}`;
     if (!perms.has('VM.Audit', path)) return [];
     return [
@@ -147,8 +147,19 @@ export async function listGuests(db: Db, perms: Permissions, filter: { node?: st
   return rows.filter((g) => perms.has('VM.Audit', `/vms/${g.vmid}`)).map((g) => toRow(g, perms));
 }
 
-export async function getGuest(db: Db, perms: Permissions, vmid: number): Promise<GuestRow> {
-  const g = await db.guest.findUnique({ where: { vmid }, select: SELECT });
+/**
+ * One guest with its configuration. With the state generation a browser
+ * request read (`known`), from the guest snapshot (no query while nothing
+ * changed); otherwise from the database.
+ */
+export async function getGuest(db: Db, perms: Permissions, vmid: number, known?: bigint): Promise<GuestRow> {
+  let g: Selected | null;
+  if (known === undefined) g = await db.guest.findUnique({ where: { vmid }, select: SELECT });
+  else {
+    const [snapshot, lastSeen] = await Promise.all([guestSnapshot(db, known), nodesLastSeen(db, known)]);
+    const s = snapshot.byVmid.get(vmid);
+    g = s ? { ...s, nodeName: s.node, node: { lastSeenAt: lastSeen.get(s.node) ?? null } } : null;
+  }
   if (!g) throw new AppError('NOT_FOUND', `VM ${vmid} does not exist`);
   return toRow(g, perms);
 }

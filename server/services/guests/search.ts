@@ -60,11 +60,17 @@ export async function searchGuests(
   const [{ guests }, lastSeen] = await Promise.all([guestSnapshot(db, known), nodesLastSeen(db, known)]);
   const text = q.search.toLowerCase();
   const vmid = /^\d{1,9}$/.test(text) ? Number(text) : null;
+  const nodeMatches = new Map<string, boolean>();
+  const nodeMatch = (node: string): boolean => {
+    let m = nodeMatches.get(node);
+    if (m === undefined) nodeMatches.set(node, (m = node.toLowerCase().includes(text)));
+    return m;
+  };
   const visible = guests.filter(
     (g) =>
       (q.node === undefined || g.node === q.node) &&
       (q.status === undefined || g.status === q.status) &&
-      (text === '' || g.name.toLowerCase().includes(text) || g.node.toLowerCase().includes(text) || g.vmid === vmid) &&
+      (text === '' || g.nameLower.includes(text) || nodeMatch(g.node) || g.vmid === vmid) &&
       perms.has('VM.Audit', `/vms/${g.vmid}`),
   );
   const order = ORDER[q.sort];
