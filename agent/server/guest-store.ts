@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { ZGuestConfig, ZUpdateGuestInput, type GuestConfig, type PendingChanges } from '../contract/guests';
@@ -23,15 +23,17 @@ export const EMPTY_TREE: SnapshotTree = { parent: null, list: [] };
 type Stored = StoredGuest & { snapshots: SnapshotTree };
 
 /**
- * Guest configs on disk, one JSON file per vmid, written atomically. The agent
- * is their only writer, so each record is also kept in memory once read or
- * written: the node monitor and the metrics collector ask for every guest
- * every few seconds, and reading a hundred files for that cost the agent more
- * than anything else it does. Callers get copies, never the kept record.
+ * Guest configs on disk, one JSON file per vmid, written atomically. What was
+ * read is kept with the file's inode, size and modification time, and used
+ * again while a stat of the file shows the same (every write replaces the
+ * file, so its inode changes): the node monitor and the metrics collector ask
+ * for every guest every few seconds, and reading and parsing a hundred files
+ * for that cost the agent more than anything else it does. Callers get
+ * copies, never the kept record.
  */
 export class GuestStore {
   readonly dir: string;
-  private readonly cache = new Map<number, Stored>();
+  private readonly cache = new Map<number, { ino: number; size: number; mtimeMs: number; stored: Stored }>();
 
   constructor(dir: string) {
     this.dir = dir;
@@ -47,29 +49,33 @@ export class GuestStore {
 
   async get(vmid: number): Promise<Stored | null> {
     const file = this.file(vmid);
-    const kept = this.cache.get(vmid);
-    if (kept) return structuredClone(kept);
     let text: string;
+    let seen: { ino: number; size: number; mtimeMs: number };
     try {
+      // The stat before the read: if the file is replaced in between, the next stat differs and it is read again.
+      seen = await stat(file);
+      const kept = this.cache.get(vmid);
+      if (kept && kept.ino === seen.ino && kept.size === seen.size && kept.mtimeMs === seen.mtimeMs)
+        return structuredClone(kept.stored);
       text = await readFile(file, 'utf8');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+        this.cache.delete(vmid);
+        return null;
+      }
       throw e;
     }
     const stored = ZStoredGuest.parse(JSON.parse(text));
-    this.cache.set(vmid, structuredClone(stored));
+    this.cache.set(vmid, { ino: seen.ino, size: seen.size, mtimeMs: seen.mtimeMs, stored: structuredClone(stored) });
     return stored;
   }
 
   async put(vmid: number, guest: StoredGuest): Promise<void> {
     const file = this.file(vmid);
     const snapshots = guest.snapshots ?? (await this.get(vmid))?.snapshots ?? EMPTY_TREE;
-    const stored = ZStoredGuest.parse({ ...guest, snapshots });
-    // Forgotten first: if the write fails, the next get reads whatever the disk holds.
-    this.cache.delete(vmid);
-    await writeFile(`${file}.tmp`, JSON.stringify(stored, null, 2));
+    await writeFile(`${file}.tmp`, JSON.stringify(ZStoredGuest.parse({ ...guest, snapshots }), null, 2));
     await rename(`${file}.tmp`, file);
-    this.cache.set(vmid, structuredClone(stored));
+    this.cache.delete(vmid);
   }
 
   async remove(vmid: number): Promise<void> {

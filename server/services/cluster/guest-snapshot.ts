@@ -103,6 +103,58 @@ function build(rows: Row[], count: number, generation: bigint | undefined): Stat
   };
 }
 
+function sameGuest(a: SnapshotGuest, b: SnapshotGuest): boolean {
+  return (
+    a.name === b.name &&
+    a.status === b.status &&
+    a.reason === b.reason &&
+    a.node === b.node &&
+    a.lock === b.lock &&
+    (a.startedAt?.getTime() ?? null) === (b.startedAt?.getTime() ?? null) &&
+    JSON.stringify(a.config) === JSON.stringify(b.config) &&
+    JSON.stringify(a.pending) === JSON.stringify(b.pending)
+  );
+}
+
+/**
+ * The next state after `changed` rows were read, or null when rows were
+ * deleted (the count does not add up): then everything is read again.
+ * Unchanged guests, and the lists of nodes none of whose guests changed, stay
+ * the same objects, so the resource tree rebuilds only the nodes that moved.
+ */
+function applyChanges(state: State, changed: Row[], count: number, maxUpdatedMs: number): State | null {
+  const replaced = new Map<number, SnapshotGuest>();
+  for (const r of changed) {
+    const g = toGuest(r);
+    const old = state.byVmid.get(r.vmid);
+    if (!old || !sameGuest(old, g)) replaced.set(r.vmid, g);
+  }
+  const added = [...replaced.keys()].filter((vmid) => !state.byVmid.has(vmid));
+  if (state.byVmid.size + added.length !== count) return null;
+  const newest = Math.max(maxUpdatedMs, ...changed.map((r) => r.updatedAt.getTime()));
+  if (replaced.size === 0) return { ...state, maxUpdatedMs: newest };
+  const moved = [...replaced.values()].some((g) => {
+    const old = state.byVmid.get(g.vmid);
+    return old !== undefined && old.node !== g.node;
+  });
+  // Views handed out read the map synchronously, so it may change under them: it only gets newer.
+  for (const [vmid, g] of replaced) state.byVmid.set(vmid, g);
+  let sorted: SnapshotGuest[];
+  let byNode: State['byNode'];
+  if (added.length > 0) sorted = [...state.byVmid.values()].sort((a, b) => a.vmid - b.vmid);
+  else sorted = state.sorted.map((g) => replaced.get(g.vmid) ?? g);
+  if (added.length === 0 && !moved && state.byNode) {
+    byNode = new Map(state.byNode);
+    for (const node of new Set([...replaced.values()].map((g) => g.node))) {
+      byNode.set(
+        node,
+        (byNode.get(node) ?? []).map((g) => replaced.get(g.vmid) ?? g),
+      );
+    }
+  }
+  return { ...state, sorted, byNode, count, maxUpdatedMs: newest, version: ++versions };
+}
+
 async function refresh(db: Db, generation: bigint | undefined): Promise<GuestSnapshot> {
   const agg = await db.guest.aggregate({ _count: { _all: true }, _max: { updatedAt: true } });
   const count = agg._count._all;
@@ -118,19 +170,11 @@ async function refresh(db: Db, generation: bigint | undefined): Promise<GuestSna
       where: { updatedAt: { gte: new Date(state.maxUpdatedMs - OVERLAP_MS) } },
       select: SELECT,
     });
-    const byVmid = new Map(state.byVmid);
-    for (const r of changed) byVmid.set(r.vmid, toGuest(r));
-    if (byVmid.size === count) {
-      state = {
-        byVmid,
-        sorted: [...byVmid.values()].sort((a, b) => a.vmid - b.vmid),
-        count,
-        maxUpdatedMs: Math.max(maxUpdatedMs, ...changed.map((r) => r.updatedAt.getTime())),
-        version: ++versions,
-        generation,
-      };
-      states.set(db, state);
-      return view(state);
+    const next = applyChanges(state, changed, count, maxUpdatedMs);
+    if (next) {
+      next.generation = generation;
+      states.set(db, next);
+      return view(next);
     }
   }
   state = build(await db.guest.findMany({ select: SELECT }), count, generation);
@@ -150,10 +194,12 @@ function byNode(s: State): Map<string, SnapshotGuest[]> {
   return s.byNode;
 }
 
+const NONE: readonly SnapshotGuest[] = [];
+
 const view = (s: State): GuestSnapshot => ({
   guests: s.sorted,
   byVmid: s.byVmid,
-  onNode: (node) => byNode(s).get(node) ?? [],
+  onNode: (node) => byNode(s).get(node) ?? NONE,
   version: s.version,
 });
 

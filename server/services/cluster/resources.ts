@@ -1,8 +1,8 @@
 import type { Db } from '@/server/db';
 import type { Permissions } from '@/server/services/access/permissions';
 import { isOnline } from '@/server/services/nodes/nodes';
-import { guestSnapshot, nodeSnapshot } from './guest-snapshot';
-import { encodeResourceTree, type ClusterInfo, type ResourceTree, type TreeGuest } from './tree-wire';
+import { guestSnapshot, nodeSnapshot, type SnapshotGuest } from './guest-snapshot';
+import { encodeTreeNode, joinTree, type ClusterInfo, type ResourceTree, type TreeGuest } from './tree-wire';
 
 export type { ClusterInfo, ResourceTree };
 
@@ -21,18 +21,24 @@ export async function clusterInfo(db: Db, perms: Permissions, known?: bigint): P
   };
 }
 
-/** Per caller's permissions (one object per actor and access generation): the last tree built and its key. */
-const built = new WeakMap<Permissions, { key: string; json: string }>();
+type Fragment = { guests: readonly SnapshotGuest[]; online: boolean; json: string | null };
+
+/**
+ * Per caller's permissions (one object per actor and access generation): the
+ * last tree built, its key, and each node's part of it with the guest list it
+ * was made from.
+ */
+const built = new WeakMap<Permissions, { key: string; json: string; fragments: Map<string, Fragment> }>();
 
 /**
  * The resource tree of the left pane, Datacenter → nodes → guests, with only
  * what the caller may audit, as JSON text. With ten thousand guests, building
  * and serializing the tree is the costly part, so the text is kept per caller
  * until a guest, a node's state, the cluster name or the caller's rights
- * change; then it is built again from the in-memory guest snapshot
- * (./guest-snapshot: no query at all while the state generation the request
- * read, `known`, has not moved). The browser reads it with
- * `parseResourceTree` (./tree-wire).
+ * change; then only the nodes whose guests or state changed are encoded
+ * again, from the in-memory guest snapshot (./guest-snapshot: no query at all
+ * while the state generation the request read, `known`, has not moved). The
+ * browser reads it with `parseResourceTree` (./tree-wire).
  */
 export async function resourceTreeJson(db: Db, perms: Permissions, known?: bigint): Promise<string> {
   const [info, { nodes }, snapshot] = await Promise.all([
@@ -45,25 +51,31 @@ export async function resourceTreeJson(db: Db, perms: Permissions, known?: bigin
   const hit = built.get(perms);
   if (hit?.key === key) return hit.json;
 
-  const byNode = new Map<string, TreeGuest[]>();
-  for (const g of snapshot.guests) {
-    if (!perms.has('VM.Audit', `/vms/${g.vmid}`)) continue;
-    let list = byNode.get(g.node);
-    if (!list) byNode.set(g.node, (list = []));
-    list.push({ vmid: g.vmid, name: g.name, status: g.status });
-  }
-  const tree: ResourceTree = {
-    cluster: info,
-    nodes: states
+  const fragments = new Map<string, Fragment>();
+  const parts: string[] = [];
+  for (const n of states) {
+    const guests = snapshot.onNode(n.name);
+    const old = hit?.fragments.get(n.name);
+    let fragment = old && old.guests === guests && old.online === n.online ? old : undefined;
+    if (!fragment) {
+      const visible: TreeGuest[] = [];
+      for (const g of guests) {
+        if (perms.has('VM.Audit', `/vms/${g.vmid}`))
+          visible.push({ vmid: g.vmid, name: g.name, status: n.online ? g.status : 'unknown' });
+      }
       // A node appears when the caller may audit it or sees a guest on it, as in Proxmox's tree.
-      .filter((n) => perms.has('Sys.Audit', `/nodes/${n.name}`) || byNode.has(n.name))
-      .map((n) => ({
-        name: n.name,
-        status: n.online ? 'online' : 'offline',
-        guests: (byNode.get(n.name) ?? []).map((g) => (n.online ? g : { ...g, status: 'unknown' })),
-      })),
-  };
-  const json = encodeResourceTree(tree);
-  built.set(perms, { key, json });
+      const shown = visible.length > 0 || perms.has('Sys.Audit', `/nodes/${n.name}`);
+      const status = n.online ? 'online' : 'offline';
+      fragment = {
+        guests,
+        online: n.online,
+        json: shown ? encodeTreeNode({ name: n.name, status, guests: visible }) : null,
+      };
+    }
+    fragments.set(n.name, fragment);
+    if (fragment.json !== null) parts.push(fragment.json);
+  }
+  const json = joinTree(info, parts);
+  built.set(perms, { key, json, fragments });
   return json;
 }

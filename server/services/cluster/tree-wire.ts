@@ -19,12 +19,25 @@ type WireTree = Omit<ResourceTree, 'nodes'> & {
   nodes: (Omit<ResourceTree['nodes'][number], 'guests'> & { guests: WireGuest[] })[];
 };
 
-export function encodeResourceTree(tree: ResourceTree): string {
-  const wire: WireTree = {
-    cluster: tree.cluster,
-    nodes: tree.nodes.map((n) => ({ ...n, guests: n.guests.map((g): WireGuest => [g.vmid, g.name, g.status]) })),
+export type TreeNode = ResourceTree['nodes'][number];
+
+/** One node of the tree as JSON text: the server keeps these per node and rebuilds only those that changed. */
+export function encodeTreeNode(n: TreeNode): string {
+  const wire: WireTree['nodes'][number] = {
+    name: n.name,
+    status: n.status,
+    guests: n.guests.map((g): WireGuest => [g.vmid, g.name, g.status]),
   };
   return JSON.stringify(wire);
+}
+
+/** The tree's JSON text from its nodes' (made by {@link encodeTreeNode}). */
+export function joinTree(cluster: ClusterInfo, encodedNodes: readonly string[]): string {
+  return `{"cluster":${JSON.stringify(cluster)},"nodes":[${encodedNodes.join(',')}]}`;
+}
+
+export function encodeResourceTree(tree: ResourceTree): string {
+  return joinTree(tree.cluster, tree.nodes.map(encodeTreeNode));
 }
 
 export function parseResourceTree(json: string): ResourceTree {
