@@ -91,7 +91,52 @@ export async function syncNode(db: Db, name: string): Promise<void> {
     where: { name },
     data: { lastSeenAt: new Date(), facts: status as unknown as Prisma.InputJsonValue },
   });
+  let seen = compared.get(db);
+  if (!seen) compared.set(db, (seen = new Map()));
+  const report = reportMark(guests, Date.now());
+  const last = seen.get(name);
+  const rows = await rowsMark(db, name);
+  if (last?.report !== report || last.rows !== rows || rows.endsWith('/creating')) {
+    seen.delete(name);
+    await mirrorGuests(db, name, guests);
+    seen.set(name, { report, rows: await rowsMark(db, name), tasks: last?.tasks ?? '' });
+  }
+  // The agent reports its last 50 tasks every time: compare them only when they changed.
+  const taskReport = JSON.stringify(tasks.map((t) => [t.upid, t.status, t.exitStatus, t.endTime]));
+  const entry = seen.get(name);
+  if (entry?.tasks === taskReport) return;
+  await recordTasks(db, tasks);
+  if (entry) entry.tasks = taskReport;
+}
 
+/**
+ * Per database and node, what the last full comparison saw: the agent's
+ * report and the node's rows. A heartbeat whose report and rows are both
+ * unchanged has nothing to mirror, and skips reading the hundred configs.
+ */
+const compared = new WeakMap<Db, Map<string, { report: string; rows: string; tasks: string }>>();
+
+/** The report's content, with start times to the minute (uptimes move on every heartbeat). */
+function reportMark(guests: AgentGuest[], now: number): string {
+  return JSON.stringify(
+    guests.map((g) => {
+      const up = g.runtime.state !== 'stopped' ? g.runtime.uptimeSeconds : null;
+      const started = up === null ? null : Math.round((now - up * 1000) / 60_000);
+      return [g.vmid, g.name, g.runtime.state, g.runtime.reason, started, g.lock, g.config, g.pending ?? null];
+    }),
+  );
+}
+
+/** How many rows the node has and when one last changed; `/creating` while a create placeholder waits. */
+async function rowsMark(db: Db, name: string): Promise<string> {
+  const [r] = await db.$queryRaw<{ n: number; newest: Date | null; creating: number }[]>`
+    SELECT count(*)::int AS n, max("updatedAt") AS newest, count(*) FILTER (WHERE "lock" = 'create')::int AS creating
+    FROM "Guest" WHERE "nodeName" = ${name}`;
+  return `${r?.n ?? 0}/${r?.newest?.getTime() ?? 0}${r?.creating ? '/creating' : ''}`;
+}
+
+/** Writes what changed in the agent's report of its guests: new ones, changed ones, and the ones gone. */
+async function mirrorGuests(db: Db, name: string, guests: AgentGuest[]): Promise<void> {
   const known = await db.guest.findMany({
     where: { nodeName: name },
     select: {
@@ -137,5 +182,4 @@ export async function syncNode(db: Db, name: string): Promise<void> {
     )
     .map((g) => g.vmid);
   if (gone.length > 0) await db.guest.deleteMany({ where: { nodeName: name, vmid: { in: gone } } });
-  await recordTasks(db, tasks);
 }

@@ -1,0 +1,56 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAgent, type Agent } from '@/agent/server/agent';
+import { openTestDb, type TestDb } from '@/server/testing/test-db';
+import { clientFor, registerLocalNode } from './nodes';
+import { syncNode } from './sync';
+
+/**
+ * A heartbeat whose agent report and database rows are both as the last
+ * comparison left them skips the comparison; a change on either side is
+ * still mirrored at the next heartbeat. (The simulated driver: this is about
+ * the console's bookkeeping, not a host feature.)
+ */
+describe('the node monitor mirrors changes from either side after a quiet heartbeat', () => {
+  let t: TestDb;
+  let dir: string;
+  let agent: Agent;
+  let node: string;
+  const guest = async () =>
+    t.db.guest.findUniqueOrThrow({ where: { vmid: 300 }, select: { name: true, status: true } });
+
+  beforeAll(async () => {
+    process.env.NEXTAUTH_SECRET ??= randomBytes(36).toString('base64url');
+    t = await openTestDb('pglite');
+    dir = await mkdtemp(path.join(os.tmpdir(), 'hx-sync-skip-'));
+    agent = await createAgent({ dataDir: dir, port: 0, host: '127.0.0.1', driver: 'sim', log: () => undefined });
+    node = await registerLocalNode(t.db, agent.dataDir, agent.url);
+    const client = await clientFor(t.db, node);
+    await client.waitForTask(await client.createGuest({ vmid: 300, name: 'quiet' }).then((r) => r.upid));
+  });
+  afterAll(async () => {
+    await agent?.close();
+    await t?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('restores a row changed behind its back, and follows the agent after quiet heartbeats', async () => {
+    await syncNode(t.db, node);
+    await syncNode(t.db, node); // quiet: nothing changed on either side
+    expect(await guest()).toEqual({ name: 'quiet', status: 'stopped' });
+
+    // Another writer changes the row: the rows no longer match what was compared.
+    await t.db.guest.update({ where: { vmid: 300 }, data: { name: 'tampered' } });
+    await syncNode(t.db, node);
+    expect(await guest()).toEqual({ name: 'quiet', status: 'stopped' });
+
+    // The agent's side changes: its report no longer matches.
+    const client = await clientFor(t.db, node);
+    await client.waitForTask((await client.startGuest(300)).upid);
+    await syncNode(t.db, node);
+    expect(await guest()).toEqual({ name: 'quiet', status: 'running' });
+  });
+});
