@@ -19,7 +19,12 @@ export type Http = {
 
 export type Reply = { status: number; body: string; setCookie: string[] };
 
-export function httpClient(origin: string, maxSockets = 256): Http {
+/**
+ * At most 64 connections by default, as some ten users' browsers would open
+ * (a browser opens at most 6 per host); more requests due at once wait for a
+ * connection, and that wait counts in their latency.
+ */
+export function httpClient(origin: string, maxSockets = 64): Http {
   const agent = new https.Agent({ keepAlive: true, maxSockets, rejectUnauthorized: false });
   const self: Http = {
     origin,
