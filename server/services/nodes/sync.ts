@@ -99,14 +99,9 @@ export async function syncNode(db: Db, name: string): Promise<void> {
   if (last?.report !== report || last.rows !== rows || rows.endsWith('/creating')) {
     seen.delete(name);
     await mirrorGuests(db, name, guests);
-    seen.set(name, { report, rows: await rowsMark(db, name), tasks: last?.tasks ?? '' });
+    seen.set(name, { report, rows: await rowsMark(db, name) });
   }
-  // The agent reports its last 50 tasks every time: compare them only when they changed.
-  const taskReport = JSON.stringify(tasks.map((t) => [t.upid, t.status, t.exitStatus, t.endTime]));
-  const entry = seen.get(name);
-  if (entry?.tasks === taskReport) return;
   await recordTasks(db, tasks);
-  if (entry) entry.tasks = taskReport;
 }
 
 /**
@@ -114,7 +109,7 @@ export async function syncNode(db: Db, name: string): Promise<void> {
  * report and the node's rows. A heartbeat whose report and rows are both
  * unchanged has nothing to mirror, and skips reading the hundred configs.
  */
-const compared = new WeakMap<Db, Map<string, { report: string; rows: string; tasks: string }>>();
+const compared = new WeakMap<Db, Map<string, { report: string; rows: string }>>();
 
 /** The report's content, with start times to the minute (uptimes move on every heartbeat). */
 function reportMark(guests: AgentGuest[], now: number): string {
