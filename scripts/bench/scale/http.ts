@@ -9,7 +9,8 @@ import superjson from 'superjson';
 export type Http = {
   readonly origin: string;
   cookie: string;
-  request(method: string, path: string, body?: string, headers?: Record<string, string>): Promise<Reply>;
+  /** `keep`: of a 200 answer, only the first `keep` bytes are kept (errors are kept whole, for their message). */
+  request(method: string, path: string, body?: string, headers?: Record<string, string>, keep?: number): Promise<Reply>;
   query<T>(procedure: string, input?: unknown): Promise<T>;
   /** A query whose answer is only checked (HTTP 200 and a tRPC result), not decoded: the load generator's reads. */
   probe(procedure: string, input?: unknown): Promise<void>;
@@ -29,7 +30,7 @@ export function httpClient(origin: string, maxSockets = 64): Http {
   const self: Http = {
     origin,
     cookie: '',
-    request(method, path, body, headers = {}) {
+    request(method, path, body, headers = {}, keep = Infinity) {
       return new Promise<Reply>((resolve, reject) => {
         const req = https.request(
           new URL(path, origin),
@@ -44,7 +45,13 @@ export function httpClient(origin: string, maxSockets = 64): Http {
           },
           (res) => {
             const chunks: Buffer[] = [];
-            res.on('data', (c: Buffer) => chunks.push(c));
+            const limit = res.statusCode === 200 ? keep : Infinity;
+            let kept = 0;
+            res.on('data', (c: Buffer) => {
+              if (kept >= limit) return;
+              chunks.push(c);
+              kept += c.length;
+            });
             res.on('end', () =>
               resolve({
                 status: res.statusCode ?? 0,
@@ -63,28 +70,11 @@ export function httpClient(origin: string, maxSockets = 64): Http {
     async query<T>(procedure: string, input?: unknown): Promise<T> {
       return decode<T>(procedure, await self.request('GET', queryPath(procedure, input)));
     },
-    probe(procedure: string, input?: unknown): Promise<void> {
+    async probe(procedure: string, input?: unknown): Promise<void> {
       // Only the answer's start is looked at: turning a 300 KiB tree into a string
       // per request was most of the generator's work, on the CPUs it shares with the console.
-      const path = queryPath(procedure, input);
-      return new Promise<void>((resolve, reject) => {
-        const req = https.request(new URL(path, origin), { agent, headers: { cookie: self.cookie } }, (res) => {
-          let head = '';
-          const whole = res.statusCode !== 200; // an error: keep it all, for its message
-          res.on('data', (c: Buffer) => {
-            if (whole || head.length < RESULT.length) head += c.toString('utf8', 0, whole ? c.length : RESULT.length);
-          });
-          res.on('end', () =>
-            res.statusCode === 200 && head.startsWith(RESULT)
-              ? resolve()
-              : reject(new Error(`${procedure}: HTTP ${res.statusCode} ${head.slice(0, 200)}`)),
-          );
-          res.on('error', reject);
-        });
-        req.setTimeout(30_000, () => req.destroy(new Error(`GET ${path}: no answer in 30 s`)));
-        req.on('error', reject);
-        req.end();
-      });
+      const reply = await self.request('GET', queryPath(procedure, input), undefined, {}, RESULT.length);
+      if (reply.status !== 200 || !reply.body.startsWith(RESULT)) decode(procedure, reply);
     },
     async mutate<T>(procedure: string, input?: unknown): Promise<T> {
       const body = JSON.stringify(superjson.serialize(input ?? null));

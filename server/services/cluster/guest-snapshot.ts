@@ -28,7 +28,12 @@ export type GuestSnapshot = {
 };
 
 /** The cluster's name and its nodes (sorted by name) with when each was last heard from. */
-export type NodeSnapshot = { clusterName: string | null; nodes: readonly { name: string; lastSeenAt: Date | null }[] };
+export type NodeSnapshot = {
+  clusterName: string | null;
+  nodes: readonly { name: string; lastSeenAt: Date | null }[];
+  /** When each node was last heard from, by name. */
+  lastSeen: ReadonlyMap<string, Date | null>;
+};
 
 type State = {
   byVmid: Map<number, SnapshotGuest>;
@@ -235,7 +240,11 @@ export function nodeSnapshot(db: Db, known?: bigint): Promise<NodeSnapshot> {
   const snapshot = Promise.all([
     db.cluster.findUnique({ where: { id: 1 }, select: { name: true } }),
     db.node.findMany({ orderBy: { name: 'asc' }, select: { name: true, lastSeenAt: true } }),
-  ]).then(([cluster, nodes]) => ({ clusterName: cluster?.name ?? null, nodes }));
+  ]).then(([cluster, nodes]) => ({
+    clusterName: cluster?.name ?? null,
+    nodes,
+    lastSeen: new Map(nodes.map((n) => [n.name, n.lastSeenAt])),
+  }));
   nodeStates.set(db, { at: Date.now(), generation: known, snapshot });
   snapshot.catch(() => nodeStates.delete(db));
   return snapshot;

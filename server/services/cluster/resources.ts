@@ -11,8 +11,12 @@ export type { ClusterInfo, ResourceTree };
  * bar, datacenter pages). `known`: the state generation the request read.
  */
 export async function clusterInfo(db: Db, perms: Permissions, known?: bigint): Promise<ClusterInfo> {
+  return infoOf((await nodeSnapshot(db, known)).clusterName, perms);
+}
+
+function infoOf(clusterName: string | null, perms: Permissions): ClusterInfo {
   return {
-    name: (await nodeSnapshot(db, known)).clusterName ?? 'Datacenter',
+    name: clusterName ?? 'Datacenter',
     can: {
       audit: perms.has('Sys.Audit', '/'),
       createVm: perms.has('VM.Allocate', '/vms'),
@@ -41,11 +45,8 @@ const built = new WeakMap<Permissions, { key: string; json: string; fragments: M
  * browser reads it with `parseResourceTree` (./tree-wire).
  */
 export async function resourceTreeJson(db: Db, perms: Permissions, known?: bigint): Promise<string> {
-  const [info, { nodes }, snapshot] = await Promise.all([
-    clusterInfo(db, perms, known),
-    nodeSnapshot(db, known),
-    guestSnapshot(db, known),
-  ]);
+  const [{ clusterName, nodes }, snapshot] = await Promise.all([nodeSnapshot(db, known), guestSnapshot(db, known)]);
+  const info = infoOf(clusterName, perms);
   const states = nodes.map((n) => ({ name: n.name, online: isOnline(n.lastSeenAt) }));
   const key = JSON.stringify([snapshot.version, info, states]);
   const hit = built.get(perms);

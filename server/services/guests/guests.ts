@@ -118,7 +118,7 @@ export async function listGuestRows(
   filter: { node?: string } = {},
   known?: bigint,
 ): Promise<GuestListRow[]> {
-  const [snapshot, lastSeen] = await Promise.all([guestSnapshot(db, known), nodesLastSeen(db, known)]);
+  const [snapshot, { lastSeen }] = await Promise.all([guestSnapshot(db, known), nodeSnapshot(db, known)]);
   const guests = filter.node === undefined ? snapshot.guests : snapshot.onNode(filter.node);
   return guests.flatMap((g) => {
     const path = `/vms/${g.vmid}`;
@@ -136,11 +136,6 @@ export async function listGuestRows(
   });
 }
 
-/** When each node was last heard from, by name. */
-export async function nodesLastSeen(db: Db, known?: bigint): Promise<Map<string, Date | null>> {
-  return new Map((await nodeSnapshot(db, known)).nodes.map((n) => [n.name, n.lastSeenAt]));
-}
-
 /** Guests the caller may audit, with their configuration (the Proxmox API's lists). */
 export async function listGuests(db: Db, perms: Permissions, filter: { node?: string } = {}): Promise<GuestRow[]> {
   const rows = await db.guest.findMany({ where: { nodeName: filter.node }, orderBy: { vmid: 'asc' }, select: SELECT });
@@ -156,7 +151,7 @@ export async function getGuest(db: Db, perms: Permissions, vmid: number, known?:
   let g: Selected | null;
   if (known === undefined) g = await db.guest.findUnique({ where: { vmid }, select: SELECT });
   else {
-    const [snapshot, lastSeen] = await Promise.all([guestSnapshot(db, known), nodesLastSeen(db, known)]);
+    const [snapshot, { lastSeen }] = await Promise.all([guestSnapshot(db, known), nodeSnapshot(db, known)]);
     const s = snapshot.byVmid.get(vmid);
     g = s ? { ...s, nodeName: s.node, node: { lastSeenAt: lastSeen.get(s.node) ?? null } } : null;
   }

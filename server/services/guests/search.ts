@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { ZNodeName } from '@/agent/contract/common';
 import type { Db } from '@/server/db';
 import type { Permissions } from '@/server/services/access/permissions';
-import { guestSnapshot, type SnapshotGuest } from '@/server/services/cluster/guest-snapshot';
-import { nodesLastSeen, reportedState } from './guests';
+import { guestSnapshot, nodeSnapshot, type SnapshotGuest } from '@/server/services/cluster/guest-snapshot';
+import { reportedState } from './guests';
 
 export const GUEST_SORT_KEYS = ['vmid', 'name', 'node', 'status'] as const;
 export const MAX_PAGE = 500;
@@ -57,7 +57,7 @@ export async function searchGuests(
   q: GuestSearch,
   known?: bigint,
 ): Promise<{ rows: GuestSearchRow[]; total: number }> {
-  const [{ guests }, lastSeen] = await Promise.all([guestSnapshot(db, known), nodesLastSeen(db, known)]);
+  const [{ guests }, { lastSeen }] = await Promise.all([guestSnapshot(db, known), nodeSnapshot(db, known)]);
   const text = q.search.toLowerCase();
   const vmid = /^\d{1,9}$/.test(text) ? Number(text) : null;
   const nodeMatches = new Map<string, boolean>();
