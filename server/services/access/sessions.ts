@@ -30,6 +30,7 @@ export async function createSession(
 }
 
 type SessionCheck = {
+  id: string;
   userId: string;
   createdAt: Date;
   lastSeenAt: Date;
@@ -44,27 +45,73 @@ type SessionCheck = {
 /** The counters a request reads with its session: the access generation and the state generation. */
 export type Generations = { access: bigint; state: bigint };
 
+type Waiter = { id: string; resolve: (row: SessionCheck | undefined) => void; reject: (error: unknown) => void };
+type Batch = { waiting: Waiter[]; running: boolean };
+const batches = new WeakMap<Db, Batch>();
+/** Sessions looked up by one query at most. */
+const MAX_BATCH = 256;
+
+/**
+ * The session row (with its user's state and both generations) of `id`.
+ * Lookups that arrive while one query is running wait for it and then go
+ * together in the next, one query for all of them: under load a single query
+ * answers many requests, while every request is still answered by a query
+ * that started after it arrived (a revocation or a change committed before
+ * the request is always seen).
+ */
+function sessionRow(db: Db, id: string): Promise<SessionCheck | undefined> {
+  let batch = batches.get(db);
+  if (!batch) batches.set(db, (batch = { waiting: [], running: false }));
+  const b = batch;
+  return new Promise((resolve, reject) => {
+    b.waiting.push({ id, resolve, reject });
+    if (b.running) return;
+    b.running = true;
+    // After the rest of this event-loop turn: requests read from other sockets in it join the same query.
+    setImmediate(() => void lookUp(db, b));
+  });
+}
+
+async function lookUp(db: Db, b: Batch): Promise<void> {
+  while (b.waiting.length > 0) {
+    const waiters = b.waiting.splice(0, MAX_BATCH);
+    const ids = [...new Set(waiters.map((w) => w.id))];
+    try {
+      const rows = await db.$queryRaw<SessionCheck[]>`
+        SELECT s."id", s."userId", s."createdAt", s."lastSeenAt", s."expiresAt", s."revokedAt", u."enabled",
+               u."expiresAt" AS "userExpiresAt", (SELECT "value" FROM "AccessGeneration" WHERE "id" = 1) AS "generation",
+               (SELECT "value" FROM "StateGeneration" WHERE "id" = 1) AS "state"
+        FROM "Session" s JOIN "User" u ON u."id" = s."userId" WHERE s."id" = ANY(${ids})`;
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      for (const w of waiters) w.resolve(byId.get(w.id));
+    } catch (error) {
+      for (const w of waiters) w.reject(error);
+    }
+  }
+  b.running = false;
+}
+
 /**
  * The user id of a live session, or null when the session is unknown, revoked,
  * idle too long, too old, or its user is disabled or expired. Every browser
- * request asks, so it is one raw query that also reads the access generation
+ * request asks, so the session, the access generation
  * (server/services/access/permissions.ts) and the state generation
- * (server/services/cluster/guest-snapshot.ts): the request then need not ask again.
+ * (server/services/cluster/guest-snapshot.ts) come from one raw query, shared
+ * by the requests waiting at that moment (sessionRow): the request then need
+ * not ask again.
  */
 export async function validateSession(
   db: Db,
   id: string,
   now = new Date(),
 ): Promise<{ userid: string; generations: Generations } | null> {
-  const [s] = await db.$queryRaw<SessionCheck[]>`
-    SELECT s."userId", s."createdAt", s."lastSeenAt", s."expiresAt", s."revokedAt", u."enabled",
-           u."expiresAt" AS "userExpiresAt", (SELECT "value" FROM "AccessGeneration" WHERE "id" = 1) AS "generation",
-           (SELECT "value" FROM "StateGeneration" WHERE "id" = 1) AS "state"
-    FROM "Session" s JOIN "User" u ON u."id" = s."userId" WHERE s."id" = ${id}`;
+  const s = await sessionRow(db, id);
   if (!s || s.revokedAt || s.expiresAt <= now) return null;
   if (now.getTime() - s.createdAt.getTime() > SESSION_MAX_MS) return null;
   if (!s.enabled || (s.userExpiresAt && s.userExpiresAt <= now)) return null;
   if (now.getTime() - s.lastSeenAt.getTime() > TOUCH_EVERY_MS) {
+    // Requests of one batch share the row: the first of them writes, the others see it written.
+    s.lastSeenAt = now;
     await db.session.update({
       where: { id },
       data: { lastSeenAt: now, expiresAt: new Date(now.getTime() + SESSION_IDLE_MS) },

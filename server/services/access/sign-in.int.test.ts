@@ -118,4 +118,14 @@ describe.each<TestDbKind>(['pglite', 'postgres'])('setup and sign-in on %s', (ki
     );
     await t.db.user.update({ where: { id: 'admin@local' }, data: { enabled: true } });
   });
+
+  it('sessions checked at the same moment share one lookup, and each gets its own answer', async () => {
+    const live = await signIn(t.db, { username: 'admin', password: ADMIN.password, ...client });
+    const revoked = await signIn(t.db, { username: 'admin', password: ADMIN.password, ...client });
+    await revokeSession(t.db, revoked.sessionId);
+    const ids = [live.sessionId, revoked.sessionId, 'no-such-session', live.sessionId];
+    const answers = await Promise.all(ids.map((id) => validateSession(t.db, id)));
+    expect(answers.map((a) => a?.userid ?? null)).toEqual(['admin@local', null, null, 'admin@local']);
+    expect(answers[0]?.generations.state).toBeGreaterThanOrEqual(0n);
+  });
 });
