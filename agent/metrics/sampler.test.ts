@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { SimDriver } from '../drivers/sim/driver';
 import type { GuestConfig } from '../drivers/types';
 import { KEEP_SECONDS, MetricsSampler } from './sampler';
@@ -59,5 +59,25 @@ describe('metrics sampler (simulated node and guests)', () => {
     const kept = sampler.samples();
     expect(kept.length).toBe(KEEP_SECONDS / 10);
     expect(kept.at(-1)!.t - kept[0]!.t).toBe(KEEP_SECONDS - 10);
+  });
+
+  it('samples at the 10 s marks plus its offset, and a stopped sampler takes no more', async () => {
+    vi.useFakeTimers({ now: 12_000 });
+    try {
+      const sampler = new MetricsSampler({
+        driver: new SimDriver(),
+        node: 'sim',
+        guests: () => Promise.resolve([]),
+        storages: () => Promise.resolve([]),
+      });
+      sampler.start(3_000);
+      await vi.advanceTimersByTimeAsync(25_000);
+      expect(sampler.samples().map((s) => s.t)).toEqual([12, 13, 23, 33]);
+      sampler.stop();
+      await vi.advanceTimersByTimeAsync(30_000);
+      expect(sampler.samples()).toHaveLength(4);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -39,6 +39,8 @@ export class MetricsSampler {
   private readonly prevGuests = new Map<number, Previous>();
   private prevHost: { t: number; c: HostCounters | null } | null = null;
   private timer: NodeJS.Timeout | null = null;
+  /** Counts start() and stop() calls: a schedule belongs to one start. */
+  private starts = 0;
   private running: Promise<void> | null = null;
   private readonly now: () => number;
 
@@ -47,11 +49,20 @@ export class MetricsSampler {
     this.now = options.now ?? Date.now;
   }
 
-  start(): void {
+  /**
+   * Samples now and then every 10 s, at the wall clock's 10 s marks plus
+   * `offsetMs`. Agents of a simulated fleet that share one process take
+   * different offsets, as separate hosts would not share a CPU.
+   */
+  start(offsetMs = 0): void {
     if (this.timer) return;
+    const period = SAMPLE_INTERVAL_S * 1000;
+    const started = ++this.starts;
     const schedule = (): void => {
+      // A sample running when stop() was called must not start the old schedule again.
+      if (started !== this.starts) return;
       const ms = this.now();
-      const next = (Math.floor(ms / 1000 / SAMPLE_INTERVAL_S) + 1) * SAMPLE_INTERVAL_S * 1000;
+      const next = (Math.floor((ms - offsetMs) / period) + 1) * period + offsetMs;
       this.timer = setTimeout(() => {
         void this.sampleOnce().finally(schedule);
       }, next - ms);
@@ -62,6 +73,7 @@ export class MetricsSampler {
   }
 
   stop(): void {
+    this.starts++;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }

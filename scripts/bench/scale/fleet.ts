@@ -12,6 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { SAMPLE_INTERVAL_S } from '@/agent/metrics/sampler';
 import { createAgent, type Agent } from '@/agent/server/agent';
 import { issueLocalNodeToken } from '@/agent/server/auth';
 import { joinConsole } from '@/agent/server/join';
@@ -57,6 +58,10 @@ async function main(): Promise<void> {
     const dataDir = path.join(root, nodeName);
     const agent = await createAgent({ dataDir, port: 0, host: '127.0.0.1', driver: 'sim', nodeName, log: () => {} });
     agents.push(agent);
+    // A hundred hosts sample on their own CPUs; here they share the console's two, so they take turns
+    // over the 10 s instead of all sampling at the same instant.
+    agent.metrics.stop();
+    agent.metrics.start(Math.round((i / spec.tokens.length) * SAMPLE_INTERVAL_S * 1000));
     const { token: local, fingerprint } = await issueLocalNodeToken(dataDir);
     const client = agentFor({ name: nodeName, url: agent.url, fingerprint, token: local });
     const running = Math.round(spec.guestsPerNode * spec.running);

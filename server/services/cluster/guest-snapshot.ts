@@ -51,7 +51,9 @@ const OVERLAP_MS = 5_000;
 /** How stale a node's lastSeenAt may be here: it only decides online or offline, which takes 30 s to change. */
 const NODES_TTL_MS = 2_000;
 const states = new WeakMap<Db, State>();
-const pending = new WeakMap<Db, Promise<GuestSnapshot>>();
+type Read = { generation: bigint | undefined; snapshot: Promise<GuestSnapshot> };
+/** Per database: the read of the guests running, and the one queued after it. */
+const reads = new WeakMap<Db, { running?: Read; queued?: Read }>();
 const nodeStates = new WeakMap<Db, { at: number; generation: bigint | undefined; snapshot: Promise<NodeSnapshot> }>();
 let versions = 0;
 
@@ -220,12 +222,31 @@ const view = (s: State): GuestSnapshot => ({
 export function guestSnapshot(db: Db, known?: bigint): Promise<GuestSnapshot> {
   const state = states.get(db);
   if (known !== undefined && state?.generation === known) return Promise.resolve(view(state));
-  let p = pending.get(db);
-  if (!p) {
-    p = refresh(db, known).finally(() => pending.delete(db));
-    pending.set(db, p);
+  let r = reads.get(db);
+  if (!r) reads.set(db, (r = {}));
+  const slot = r;
+  // A read running for this very generation answers this request too; one for another generation
+  // (or for a caller that read none) may have started before this request's change: the queued read
+  // starts after it and answers every request that arrived meanwhile.
+  if (slot.running && known !== undefined && slot.running.generation === known) return slot.running.snapshot;
+  if (slot.queued) {
+    if (known !== undefined && (slot.queued.generation === undefined || known > slot.queued.generation))
+      slot.queued.generation = known;
+    return slot.queued.snapshot;
   }
-  return p;
+  const read = { generation: known } as Read;
+  const run = (): Promise<GuestSnapshot> => {
+    slot.running = read;
+    if (slot.queued === read) slot.queued = undefined;
+    return refresh(db, read.generation).finally(() => {
+      if (slot.running === read) slot.running = undefined;
+    });
+  };
+  if (slot.running) {
+    slot.queued = read;
+    read.snapshot = slot.running.snapshot.then(run, run);
+  } else read.snapshot = run();
+  return read.snapshot;
 }
 
 /**
