@@ -1,7 +1,7 @@
 /**
  * The console's one process: Next (pages, next-auth), tRPC and /api2 over HTTPS on 8006,
  * websocket upgrades (guest consoles: server/console/upgrade.ts), and the
- * background workers.
+ * background workers (on PostgreSQL in a thread of their own: server/workers/background.ts).
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -17,10 +17,7 @@ import { ensureBuiltinRoles } from '@/server/services/access/roles';
 import { registerLocalNode } from '@/server/services/nodes/nodes';
 import { ensureCertificate } from '@/server/tls';
 import { handleTrpc, isTrpcRequest } from '@/server/trpc-http';
-import { parseOtlpHeaders } from '@/server/services/metrics/otlp';
-import { startMetricsCollector } from '@/server/workers/metrics-collector';
-import { startOtlpPush } from '@/server/workers/otlp-push';
-import { startNodeMonitor } from '@/server/workers/node-monitor';
+import { startBackground } from '@/server/workers/background';
 
 async function main(): Promise<void> {
   const cfg = env();
@@ -96,28 +93,20 @@ async function main(): Promise<void> {
     const node = await registerLocalNode(db, cfg.HORCRUX_LOCAL_AGENT_DIR, cfg.HORCRUX_LOCAL_AGENT_URL);
     console.log(`local agent at ${cfg.HORCRUX_LOCAL_AGENT_URL} registered as node ${node}`);
   }
-  const monitor = startNodeMonitor(db);
-  const metrics = startMetricsCollector(db);
-  const otlp = cfg.HORCRUX_OTLP_ENDPOINT
-    ? startOtlpPush(
-        db,
-        { endpoint: cfg.HORCRUX_OTLP_ENDPOINT, headers: parseOtlpHeaders(cfg.HORCRUX_OTLP_HEADERS) },
-        cfg.HORCRUX_OTLP_INTERVAL,
-      )
-    : null;
+  const background = startBackground(db, cfg);
 
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
     console.log(`${signal}: stopping`);
-    monitor.stop();
     consoles.close();
-    metrics.stop();
-    otlp?.stop();
     server.close();
     server.closeAllConnections();
-    void closeDb().finally(() => process.exit(0));
+    void background
+      .stop()
+      .then(() => closeDb())
+      .finally(() => process.exit(0));
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

@@ -1,0 +1,67 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAgent, type Agent } from '@/agent/server/agent';
+import { clientFor, registerLocalNode } from '@/server/services/nodes/nodes';
+import { openTestDb, type TestDb } from '@/server/testing/test-db';
+import { startBackground } from './background';
+
+async function until<T>(what: string, fn: () => Promise<T | null | undefined>, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/**
+ * On PostgreSQL the node monitor and the metrics collector run in a thread of
+ * their own, on their own connections, and still mirror the cluster. (The
+ * simulated driver: this is about where the console does its work, not a host
+ * feature.)
+ */
+describe('background loops on PostgreSQL', () => {
+  let t: TestDb;
+  let dir: string;
+  let agent: Agent;
+  let node: string;
+
+  beforeAll(async () => {
+    process.env.NEXTAUTH_SECRET ??= randomBytes(36).toString('base64url');
+    t = await openTestDb('postgres');
+    dir = await mkdtemp(path.join(os.tmpdir(), 'hx-background-'));
+    agent = await createAgent({ dataDir: dir, port: 0, host: '127.0.0.1', driver: 'sim', log: () => undefined });
+    node = await registerLocalNode(t.db, agent.dataDir, agent.url);
+    const client = await clientFor(t.db, node);
+    await client.waitForTask(await client.createGuest({ vmid: 310, name: 'in-the-thread' }).then((r) => r.upid));
+  });
+  afterAll(async () => {
+    await agent?.close();
+    await t?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('mirror guests and store metrics from their own thread, which ends when stopped', async () => {
+    // The thread opens its own client from the environment, as the console's does.
+    process.env.DATABASE_URL = t.url;
+    const lines: string[] = [];
+    const background = startBackground(t.db, { DATABASE_URL: t.url, HORCRUX_OTLP_INTERVAL: 60 }, (l) => lines.push(l));
+    try {
+      expect(background.threadId()).toBeGreaterThan(0);
+      const guest = await until('the guest mirrored', () =>
+        t.db.guest.findUnique({ where: { vmid: 310 }, select: { name: true, nodeName: true } }),
+      );
+      expect(guest).toEqual({ name: 'in-the-thread', nodeName: node });
+      await until('its metrics stored', () => t.db.guestMetric.findFirst({ where: { vmid: 310, tier: 0 } }));
+    } finally {
+      await background.stop();
+      delete process.env.DATABASE_URL;
+    }
+    expect(background.threadId()).toBeNull();
+    expect(lines.filter((l) => l.includes('background thread'))).toEqual([]);
+  });
+});
