@@ -4,17 +4,30 @@ import { clientFor } from '@/server/services/nodes/nodes';
 import { ingestSamples, lastIngested } from './ingest';
 
 /**
+ * The second of the minute from which a node's completed minute goes to the
+ * roll-ups: spread over the minute by name, so that a hundred nodes do not all
+ * write their roll-ups in the first pulls after each minute (the database's
+ * busiest seconds, docs/benchmarks.md). A roll-up is then at most two minutes
+ * behind, the hour graph (full resolution) not at all.
+ */
+export function rollupSecond(node: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < node.length; i++) h = Math.imul(h ^ node.charCodeAt(i), 16777619);
+  return (h >>> 0) % 60;
+}
+
+/**
  * Pulls nodes' new metrics samples and stores them. Full resolution is stored
  * at every pull (the hour graph is live); the roll-up tiers get a node's samples
- * once per completed minute, in one go (a 1-minute slot is then written once,
+ * once per completed minute, in one go, at its {@link rollupSecond} (a 1-minute slot is then written once,
  * not six times: about 2× less CPU, docs/benchmarks.md). A console that
- * dies loses at most the current minute of roll-ups: those periods average
+ * dies loses at most the last two minutes of roll-ups: those periods average
  * fewer samples, or show a gap; never an invented value.
  */
 export class MetricsCollector {
   /** Per node: the newest sample stored. */
   private readonly last = new Map<string, number>();
-  /** Per node: samples of the current minute, not yet in the roll-ups. */
+  /** Per node: samples of the minutes not yet in the roll-ups. */
   private readonly pending = new Map<string, MetricsSample[]>();
   /** Per node: the guests its last samples listed. */
   private readonly listed = new Map<string, Set<number>>();
@@ -49,12 +62,15 @@ export class MetricsCollector {
     const fresh = samples.filter((s) => s.t > since);
     if (fresh.length === 0) return 0;
     const newest = fresh[fresh.length - 1]!.t;
+    // Minutes before `due` are complete and go to the roll-ups now; the last
+    // complete minute waits until this node's second of the minute.
     const minute = Math.floor(newest / 60);
+    const due = newest % 60 >= rollupSecond(node) ? minute : minute - 1;
     const pending = [...(this.pending.get(node) ?? []), ...fresh];
-    const complete = pending.filter((s) => Math.floor(s.t / 60) < minute);
+    const complete = pending.filter((s) => Math.floor(s.t / 60) < due);
     this.pending.set(
       node,
-      pending.filter((s) => Math.floor(s.t / 60) >= minute),
+      pending.filter((s) => Math.floor(s.t / 60) >= due),
     );
     await ingestSamples(this.db, node, fresh, complete);
     this.last.set(node, newest);

@@ -2,7 +2,7 @@ import { seriesPoints } from '@/server/services/metrics/series';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MetricsSample } from '@/agent/contract/metrics';
 import { openTestDb, type TestDb } from '@/server/testing/test-db';
-import { MetricsCollector } from './collect';
+import { MetricsCollector, rollupSecond } from './collect';
 import { ingestSamples } from './ingest';
 import { latestAll, querySeries } from './query';
 import { MAX_ROWS_PER_SERIES, TIERS } from './schema';
@@ -155,5 +155,31 @@ describe.each(['pglite', 'postgres'] as const)('metrics roll-ups on %s', (kind) 
     await collector.store('n3', [sample(t0 + 20, 1, 0.5, [300])]);
     expect(await count(301)).toBe(0);
     expect(await count(300)).toBeGreaterThan(0);
+  });
+
+  it("writes a node's completed minute to the roll-ups at that node's second of the next minute", async () => {
+    // Two nodes whose roll-up seconds are far apart: their roll-ups are not written in the same pulls.
+    const names = Array.from({ length: 200 }, (_, i) => `spread${i}`);
+    const early = names.find((n) => rollupSecond(n) < 10)!;
+    const late = names.find((n) => rollupSecond(n) > 30 && rollupSecond(n) <= 40)!;
+    const collector = new MetricsCollector(t.db);
+    const minute = Math.floor((start + 3000 * 86_400) / 60) * 60;
+    const rolled = async (node: string) => t.db.nodeMetric.count({ where: { node, tier: 1, ts: BigInt(minute) } });
+    for (const node of [early, late]) {
+      await collector.store(
+        node,
+        [0, 10, 20, 30, 40, 50].map((s) => sample(minute + s, 1)),
+      );
+      for (const s of [60, 70]) await collector.store(node, [sample(minute + s, 1)]);
+    }
+    expect(await rolled(early)).toBe(1);
+    expect(await rolled(late)).toBe(0);
+    for (const s of [80, 90]) await collector.store(late, [sample(minute + s, 1)]);
+    expect(await rolled(late)).toBe(0);
+    await collector.store(late, [sample(minute + 100, 1)]);
+    expect(await rolled(late)).toBe(1);
+    // The minute holds all six samples, each written once.
+    const row = await t.db.nodeMetric.findFirstOrThrow({ where: { node: late, tier: 1, ts: BigInt(minute) } });
+    expect(row.n).toBe(6);
   });
 });
