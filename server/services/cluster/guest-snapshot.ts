@@ -24,6 +24,8 @@ export type GuestSnapshot = {
   byVmid: ReadonlyMap<number, SnapshotGuest>;
   /** A node's guests in vmid order (an empty list for a node without any). */
   onNode(node: string): readonly SnapshotGuest[];
+  /** The nodes that have guests. A node's list stays the same array while none of its guests change. */
+  nodes(): Iterable<string>;
   version: number;
 };
 
@@ -207,6 +209,7 @@ const view = (s: State): GuestSnapshot => ({
   guests: s.sorted,
   byVmid: s.byVmid,
   onNode: (node) => byNode(s).get(node) ?? NONE,
+  nodes: () => byNode(s).keys(),
   version: s.version,
 });
 

@@ -57,6 +57,22 @@ describe('vm.search: the server-side guest list', () => {
     expect(running.total).toBe(100);
     expect(running.rows.every((r) => r.status === 'running')).toBe(true);
     expect((await admin().vm.search({ search: '1042' })).rows.map((r) => r.vmid)).toEqual([1042]);
+    // A node's name matches all its guests, in vmid order.
+    const alpha = await admin().vm.search({ search: 'ALPH', limit: 500 });
+    expect(alpha.total).toBe(150);
+    expect(alpha.rows.map((r) => r.vmid)).toEqual(Array.from({ length: 150 }, (_, i) => 1000 + 2 * i));
+    // "b" is in the node name beta and in every web-N name: all 300, beta first, ties in vmid order.
+    const byNode = await admin().vm.search({ search: 'b', sort: 'node', dir: 'desc', limit: 500 });
+    expect(byNode.total).toBe(300);
+    expect(byNode.rows.slice(0, 3).map((r) => [r.node, r.vmid])).toEqual([
+      ['beta', 1001],
+      ['beta', 1003],
+      ['beta', 1005],
+    ]);
+    expect(byNode.rows.slice(150, 152).map((r) => [r.node, r.vmid])).toEqual([
+      ['alpha', 1000],
+      ['alpha', 1002],
+    ]);
   });
 
   it('counts and pages only what the caller may audit', async () => {
