@@ -220,7 +220,9 @@ async function round(db: 'postgres' | 'pglite'): Promise<Round> {
     log(`${db}: console CPU with no requests: ${idleCpu.toFixed(2)} cores`);
 
     const reads = readCalls(http, tree);
-    await openLoad(reads, Math.min(RATE, 50), 10); // warm-up: JIT, caches, connection pools
+    // Warm-up at the same rate: JIT, caches, and the generator's connections (starting cold, the first
+    // second opens them all at once, a burst of handshakes that a steady stream of users does not make).
+    await openLoad(reads, RATE, 10);
     const cpu0 = await cpuSeconds(pid);
     const others0 = {
       database: db === 'postgres' ? await cpuSecondsOfAll('postgres') : 0,
