@@ -36,10 +36,6 @@ export function joinTree(cluster: ClusterInfo, encodedNodes: readonly string[]):
   return `{"cluster":${JSON.stringify(cluster)},"nodes":[${encodedNodes.join(',')}]}`;
 }
 
-export function encodeResourceTree(tree: ResourceTree): string {
-  return joinTree(tree.cluster, tree.nodes.map(encodeTreeNode));
-}
-
 export function parseResourceTree(json: string): ResourceTree {
   const wire = JSON.parse(json) as WireTree;
   return {
