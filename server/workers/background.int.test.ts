@@ -1,10 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAgent, type Agent } from '@/agent/server/agent';
-import { clientFor, registerLocalNode } from '@/server/services/nodes/nodes';
+import { startSimNode, type SimNode } from '@/server/testing/sim-node';
 import { openTestDb, type TestDb } from '@/server/testing/test-db';
 import { startBackground } from './background';
 
@@ -26,23 +21,17 @@ async function until<T>(what: string, fn: () => Promise<T | null | undefined>, m
  */
 describe('background loops on PostgreSQL', () => {
   let t: TestDb;
-  let dir: string;
-  let agent: Agent;
+  let sim: SimNode;
   let node: string;
 
   beforeAll(async () => {
-    process.env.NEXTAUTH_SECRET ??= randomBytes(36).toString('base64url');
     t = await openTestDb('postgres');
-    dir = await mkdtemp(path.join(os.tmpdir(), 'hx-background-'));
-    agent = await createAgent({ dataDir: dir, port: 0, host: '127.0.0.1', driver: 'sim', log: () => undefined });
-    node = await registerLocalNode(t.db, agent.dataDir, agent.url);
-    const client = await clientFor(t.db, node);
-    await client.waitForTask(await client.createGuest({ vmid: 310, name: 'in-the-thread' }).then((r) => r.upid));
+    sim = await startSimNode(t.db, { vmid: 310, name: 'in-the-thread' });
+    node = sim.node;
   });
   afterAll(async () => {
-    await agent?.close();
+    await sim?.close();
     await t?.close();
-    await rm(dir, { recursive: true, force: true });
   });
 
   it('mirror guests and store metrics from their own thread, which ends when stopped', async () => {

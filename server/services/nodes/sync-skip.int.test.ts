@@ -1,11 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAgent, type Agent } from '@/agent/server/agent';
+import { startSimNode, type SimNode } from '@/server/testing/sim-node';
 import { openTestDb, type TestDb } from '@/server/testing/test-db';
-import { clientFor, registerLocalNode } from './nodes';
+import { clientFor } from './nodes';
 import { syncNode } from './sync';
 
 /**
@@ -16,25 +12,19 @@ import { syncNode } from './sync';
  */
 describe('the node monitor mirrors changes from either side after a quiet heartbeat', () => {
   let t: TestDb;
-  let dir: string;
-  let agent: Agent;
+  let sim: SimNode;
   let node: string;
   const guest = async () =>
     t.db.guest.findUniqueOrThrow({ where: { vmid: 300 }, select: { name: true, status: true } });
 
   beforeAll(async () => {
-    process.env.NEXTAUTH_SECRET ??= randomBytes(36).toString('base64url');
     t = await openTestDb('pglite');
-    dir = await mkdtemp(path.join(os.tmpdir(), 'hx-sync-skip-'));
-    agent = await createAgent({ dataDir: dir, port: 0, host: '127.0.0.1', driver: 'sim', log: () => undefined });
-    node = await registerLocalNode(t.db, agent.dataDir, agent.url);
-    const client = await clientFor(t.db, node);
-    await client.waitForTask(await client.createGuest({ vmid: 300, name: 'quiet' }).then((r) => r.upid));
+    sim = await startSimNode(t.db, { vmid: 300, name: 'quiet' });
+    node = sim.node;
   });
   afterAll(async () => {
-    await agent?.close();
+    await sim?.close();
     await t?.close();
-    await rm(dir, { recursive: true, force: true });
   });
 
   it('restores a row changed behind its back, and follows the agent after quiet heartbeats', async () => {
