@@ -1,7 +1,19 @@
+import { readdir, readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimNode, type SimNode } from '@/server/testing/sim-node';
 import { openTestDb, type TestDb } from '@/server/testing/test-db';
-import { startBackground } from './background';
+import { BACKGROUND_NICE, startBackground } from './background';
+
+/** Each thread's nice value, by thread id, as `ps -L -o tid,ni` shows it. */
+async function niceValues(): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  for (const tid of await readdir('/proc/self/task')) {
+    const stat = await readFile(`/proc/self/task/${tid}/stat`, 'utf8').catch(() => null);
+    // Fields after the command's closing parenthesis start at the third, the state; the nice value is the 19th.
+    if (stat) out.set(Number(tid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
+  }
+  return out;
+}
 
 async function until<T>(what: string, fn: () => Promise<T | null | undefined>, ms = 30_000): Promise<T> {
   const end = Date.now() + ms;
@@ -34,7 +46,7 @@ describe('background loops on PostgreSQL', () => {
     await t?.close();
   });
 
-  it('mirror guests and store metrics from their own thread, which ends when stopped', async () => {
+  it('mirror guests and store metrics from their own thread, at a lower priority, which ends when stopped', async () => {
     // The thread opens its own client from the environment, as the console's does.
     process.env.DATABASE_URL = t.url;
     const lines: string[] = [];
@@ -46,6 +58,10 @@ describe('background loops on PostgreSQL', () => {
       );
       expect(guest).toEqual({ name: 'in-the-thread', nodeName: node });
       await until('its metrics stored', () => t.db.guestMetric.findFirst({ where: { vmid: 310, tier: 0 } }));
+      // Requests go first: the thread's nice value is raised, the request thread's is not.
+      const nice = await niceValues();
+      const base = nice.get(process.pid)!;
+      expect([...nice.values()].filter((n) => n === base + BACKGROUND_NICE)).toHaveLength(1);
     } finally {
       await background.stop();
       delete process.env.DATABASE_URL;

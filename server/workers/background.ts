@@ -1,3 +1,6 @@
+import { readlinkSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Db } from '@/server/db';
 import type { Env } from '@/server/env';
@@ -39,6 +42,27 @@ export function startLoops(db: Db, cfg: Settings, log: (line: string) => void = 
   };
 }
 
+/**
+ * How much lower the background thread's CPU priority is than the requests'
+ * (added to the nice value): when the CPUs are busy, a request goes first.
+ * Sharing a core with a busy thread, the loops still get about a quarter of
+ * it, more than they use (docs/benchmarks.md), so heartbeats stay on time.
+ */
+export const BACKGROUND_NICE = 5;
+
+/**
+ * Lowers the calling thread's priority by {@link BACKGROUND_NICE}. Linux keeps
+ * a nice value per thread: this one's id is the name /proc/thread-self links to.
+ */
+export function lowerThreadPriority(log: (line: string) => void): void {
+  try {
+    const tid = Number(path.basename(readlinkSync('/proc/thread-self')));
+    os.setPriority(tid, Math.min(19, os.getPriority(tid) + BACKGROUND_NICE));
+  } catch (e) {
+    log(`background thread: priority unchanged (${e instanceof Error ? e.message : String(e)})`);
+  }
+}
+
 /** How long a background thread that died waits before it is started again. */
 const RESTART_MS = 5_000;
 
@@ -46,7 +70,8 @@ const RESTART_MS = 5_000;
  * Starts the background loops. On PostgreSQL they get a thread of their own
  * (server/workers/background-thread.ts, its own database connections): polling
  * a hundred nodes and storing their metrics then no longer takes turns with
- * the requests on the console's event loop, nor adds to its garbage. The
+ * the requests on the console's event loop, nor adds to its garbage, and it
+ * runs at a lower priority ({@link lowerThreadPriority}). The
  * embedded PGlite lives in this thread, so there they run here. A thread that
  * dies is logged and started again.
  */
