@@ -6,6 +6,7 @@ import { getDb, type Db } from '@/server/db';
 import { isAppError } from '@/server/errors';
 import { noteRequestGeneration } from '@/server/services/access/permissions';
 import { noteStateGeneration } from '@/server/services/cluster/guest-snapshot';
+import { noteTaskGeneration } from '@/server/services/tasks/tasks';
 import { actorFromTokenHeader } from '@/server/services/access/tokens';
 import type { Context } from '@/server/trpc';
 
@@ -28,6 +29,7 @@ async function actorOf(db: Db, headers: HeaderBag, requestScope: object): Promis
     return actorFromSessionCookie(db, cookie, (g) => {
       noteRequestGeneration(requestScope, g.access);
       noteStateGeneration(requestScope, g.state);
+      noteTaskGeneration(requestScope, g.tasks);
     });
   }
   try {

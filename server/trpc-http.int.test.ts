@@ -156,4 +156,27 @@ describe('the tRPC HTTP handler', () => {
     expect(await names()).toEqual(['after']);
     expect(await one()).toBe('after/stopped');
   });
+
+  it("serves a browser's task list from memory until a task changes, whichever console changed it", async () => {
+    const { db } = consoleDb;
+    const upid = 'UPID:delta:0000A1B2:00C3D4E5:6744AB12:qmstart:700:admin@local:';
+    await db.task.create({ data: { upid, node: 'delta', type: 'qmstart', target: '700', userId: 'admin@local' } });
+    const status = async () => {
+      const res = await fetch(`${base}/api/trpc/task.recent?input=${q({ limit: 5 })}`, { headers: { cookie } });
+      const body = (await res.json()) as { result: { data: { json: { upid: string; status: string }[] } } };
+      return body.result.data.json.find((t) => t.upid === upid)?.status;
+    };
+    expect(await status()).toBe('running');
+    // Changed behind the trigger's back, the task stays as it was read: the answer comes from memory.
+    await db.$executeRawUnsafe('ALTER TABLE "Task" DISABLE TRIGGER "Task_task_generation"');
+    try {
+      await db.task.update({ where: { upid }, data: { status: 'ERROR: unseen' } });
+    } finally {
+      await db.$executeRawUnsafe('ALTER TABLE "Task" ENABLE TRIGGER "Task_task_generation"');
+    }
+    expect(await status()).toBe('running');
+    // A change as any console makes it raises the generation: the next request reads it.
+    await db.task.update({ where: { upid }, data: { status: 'OK', endedAt: new Date() } });
+    expect(await status()).toBe('OK');
+  });
 });

@@ -40,10 +40,11 @@ type SessionCheck = {
   userExpiresAt: Date | null;
   generation: bigint | null;
   state: bigint | null;
+  tasks: bigint | null;
 };
 
-/** The counters a request reads with its session: the access generation and the state generation. */
-export type Generations = { access: bigint; state: bigint };
+/** The counters a request reads with its session: the access, state and task generations. */
+export type Generations = { access: bigint; state: bigint; tasks: bigint };
 
 type Waiter = { id: string; resolve: (row: SessionCheck | undefined) => void; reject: (error: unknown) => void };
 type Batch = { waiting: Waiter[]; running: boolean };
@@ -52,7 +53,7 @@ const batches = new WeakMap<Db, Batch>();
 const MAX_BATCH = 256;
 
 /**
- * The session row (with its user's state and both generations) of `id`.
+ * The session row (with its user's state and the generations) of `id`.
  * Lookups that arrive while one query is running wait for it and then go
  * together in the next, one query for all of them: under load a single query
  * answers many requests, while every request is still answered by a query
@@ -80,7 +81,8 @@ async function lookUp(db: Db, b: Batch): Promise<void> {
       const rows = await db.$queryRaw<SessionCheck[]>`
         SELECT s."id", s."userId", s."createdAt", s."lastSeenAt", s."expiresAt", s."revokedAt", u."enabled",
                u."expiresAt" AS "userExpiresAt", (SELECT "value" FROM "AccessGeneration" WHERE "id" = 1) AS "generation",
-               (SELECT "value" FROM "StateGeneration" WHERE "id" = 1) AS "state"
+               (SELECT "value" FROM "StateGeneration" WHERE "id" = 1) AS "state",
+               (SELECT "value" FROM "TaskGeneration" WHERE "id" = 1) AS "tasks"
         FROM "Session" s JOIN "User" u ON u."id" = s."userId" WHERE s."id" = ANY(${ids})`;
       const byId = new Map(rows.map((r) => [r.id, r]));
       for (const w of waiters) w.resolve(byId.get(w.id));
@@ -95,8 +97,9 @@ async function lookUp(db: Db, b: Batch): Promise<void> {
  * The user id of a live session, or null when the session is unknown, revoked,
  * idle too long, too old, or its user is disabled or expired. Every browser
  * request asks, so the session, the access generation
- * (server/services/access/permissions.ts) and the state generation
- * (server/services/cluster/guest-snapshot.ts) come from one raw query, shared
+ * (server/services/access/permissions.ts), the state generation
+ * (server/services/cluster/guest-snapshot.ts) and the task generation
+ * (server/services/tasks/tasks.ts) come from one raw query, shared
  * by the requests waiting at that moment (sessionRow): the request then need
  * not ask again.
  */
@@ -117,7 +120,10 @@ export async function validateSession(
       data: { lastSeenAt: now, expiresAt: new Date(now.getTime() + SESSION_IDLE_MS) },
     });
   }
-  return { userid: s.userId, generations: { access: s.generation ?? -1n, state: s.state ?? -1n } };
+  return {
+    userid: s.userId,
+    generations: { access: s.generation ?? -1n, state: s.state ?? -1n, tasks: s.tasks ?? -1n },
+  };
 }
 
 export type SessionRow = {

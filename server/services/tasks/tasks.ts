@@ -16,23 +16,66 @@ export type TaskRow = {
   status: string;
 };
 
-/** Recent tasks: all of them with Sys.Audit on `/`, else the caller's own. */
-export async function recentTasks(db: Db, perms: Permissions, userid: string, limit: number): Promise<TaskRow[]> {
-  return db.task.findMany({
-    where: perms.has('Sys.Audit', '/') ? {} : { userId: userid },
-    orderBy: { startedAt: 'desc' },
-    take: limit,
-    select: {
-      upid: true,
-      node: true,
-      type: true,
-      target: true,
-      userId: true,
-      startedAt: true,
-      endedAt: true,
-      status: true,
-    },
+const SELECT = {
+  upid: true,
+  node: true,
+  type: true,
+  target: true,
+  userId: true,
+  startedAt: true,
+  endedAt: true,
+  status: true,
+} as const;
+
+/** Per database, answers of the task list by whose (everyone's or a user's) and length, with the task generation they were read at. */
+const answers = new WeakMap<Db, Map<string, { generation: bigint; rows: Promise<TaskRow[]> }>>();
+/** Answers kept per database: the lists that users' task strips ask for, a few lengths each. */
+const MAX_ANSWERS = 256;
+const ofRequest = new WeakMap<object, bigint>();
+
+/** The task generation this request read with its session (server/context.ts). */
+export function noteTaskGeneration(request: object, generation: bigint): void {
+  ofRequest.set(request, generation);
+}
+
+/**
+ * Recent tasks: all of them with Sys.Audit on `/`, else the caller's own.
+ * Every open console polls this list, so a browser request that read the task
+ * generation with its session (`request`) gets the answer read at that same
+ * generation from memory: no task has changed since (a database trigger
+ * raises the generation on every change, whichever console made it).
+ */
+export async function recentTasks(
+  db: Db,
+  perms: Permissions,
+  userid: string,
+  limit: number,
+  request?: object,
+): Promise<TaskRow[]> {
+  const all = perms.has('Sys.Audit', '/');
+  const read = (): Promise<TaskRow[]> =>
+    db.task.findMany({
+      where: all ? {} : { userId: userid },
+      orderBy: { startedAt: 'desc' },
+      take: limit,
+      select: SELECT,
+    });
+  const generation = request ? ofRequest.get(request) : undefined;
+  if (generation === undefined) return read();
+  if (!answers.has(db)) answers.set(db, new Map());
+  const byKey = answers.get(db)!;
+  const key = `${all ? '*' : `u:${userid}`} ${limit}`;
+  const hit = byKey.get(key);
+  if (hit && hit.generation === generation) return hit.rows;
+  // Read after this request's generation was: the answer is at least as new, and kept for it.
+  const rows = read();
+  byKey.delete(key);
+  if (byKey.size >= MAX_ANSWERS) byKey.delete(byKey.keys().next().value!);
+  byKey.set(key, { generation, rows });
+  void rows.catch(() => {
+    if (byKey.get(key)?.rows === rows) byKey.delete(key);
   });
+  return rows;
 }
 
 /** A task's log, read live from its node's agent; the caller's own tasks, or any with Sys.Audit on the node. */
