@@ -19,7 +19,7 @@ import { ensureCertificate } from '@/server/tls';
 import { freePort, startPostgres, type TestPostgres } from '@/server/testing/postgres';
 import { httpClient, signIn, type Http } from './http';
 import { openLoad, percentile, seeded, type Call, type LoadResult } from './load';
-import { cpuSeconds, cpuSecondsOfAll, machine, memoryMiB, startNode, type Proc } from './processes';
+import { cpuSeconds, cpuSecondsOfAll, machine, memoryMiB, referenceMs, startNode, type Proc } from './processes';
 import { benchTreeUi } from './ui';
 
 const { values: args } = parseArgs({
@@ -63,6 +63,8 @@ type Round = {
   dbBytes: number;
   capacity: { rate: number; p95: number; errors: number }[];
   ui?: Record<string, number>;
+  /** {@link referenceMs} before and after the main load. */
+  reference: readonly [number, number];
 };
 
 const log = (line: string): void => console.log(`[bench:scale] ${line}`);
@@ -230,6 +232,7 @@ async function round(db: 'postgres' | 'pglite'): Promise<Round> {
     // Warm-up at the same rate: JIT, caches, and the generator's connections (starting cold, the first
     // second opens them all at once, a burst of handshakes that a steady stream of users does not make).
     await openLoad(reads, RATE, 10);
+    const referenceBefore = referenceMs();
     const cpu0 = await cpuSeconds(pid);
     const others0 = {
       database: db === 'postgres' ? await cpuSecondsOfAll('postgres') : 0,
@@ -251,6 +254,7 @@ async function round(db: 'postgres' | 'pglite'): Promise<Round> {
       generator: (generatorCpu.user + generatorCpu.system) / 1e6 / elapsed,
     };
     const { rss, peak } = await memoryMiB(pid);
+    const reference = [referenceBefore, referenceMs()] as const;
 
     // Rising rates from well below the target, so that the figure is found whichever side of it the console is.
     const capacity: Round['capacity'] = [];
@@ -263,7 +267,7 @@ async function round(db: 'postgres' | 'pglite'): Promise<Round> {
     }
     const ui = !args['no-ui'] && db === 'postgres' ? await benchTreeUi(origin, http.cookie, want) : undefined;
     const dbBytes = await databaseBytes(db, postgres?.url, dataDir);
-    return { db, seedSeconds, main, tasks, cpuPerSecond, others, idleCpu, rss, peak, dbBytes, capacity, ui };
+    return { db, seedSeconds, main, tasks, cpuPerSecond, others, idleCpu, rss, peak, dbBytes, capacity, ui, reference };
   } finally {
     http?.close();
     for (const p of procs.reverse()) await p.stop();
@@ -293,6 +297,9 @@ function report(r: Round): void {
   const o = r.others;
   console.log(
     `machine's other CPU during the load: ${r.db === 'postgres' ? `PostgreSQL ${o.database.toFixed(2)} cores, ` : ''}simulated agents ${o.fleet.toFixed(2)}, load generator ${o.generator.toFixed(2)}`,
+  );
+  console.log(
+    `machine speed: the reference work (scripts/bench/scale/processes.ts, referenceMs) took ${r.reference[0].toFixed(0)} ms before the load and ${r.reference[1].toFixed(0)} ms after (lower is faster; compare runs by it)`,
   );
   const ok = r.capacity.filter((s) => s.p95 < 100 && s.errors === 0);
   const steps = r.capacity.map((s) => `${s.rate}/s → p95 ${fmt(s.p95)} ms${s.errors ? `, ${s.errors} errors` : ''}`);
