@@ -229,10 +229,11 @@ async function round(db: 'postgres' | 'pglite'): Promise<Round> {
     log(`${db}: console CPU with no requests: ${idleCpu.toFixed(2)} cores`);
 
     const reads = readCalls(http, tree);
+    // Before the warm-up: right after it, the console and this process are still settling.
+    const referenceBefore = referenceMs();
     // Warm-up at the same rate: JIT, caches, and the generator's connections (starting cold, the first
     // second opens them all at once, a burst of handshakes that a steady stream of users does not make).
     await openLoad(reads, RATE, 10);
-    const referenceBefore = referenceMs();
     const cpu0 = await cpuSeconds(pid);
     const others0 = {
       database: db === 'postgres' ? await cpuSecondsOfAll('postgres') : 0,
