@@ -16,6 +16,7 @@ export type TaskRow = {
   status: string;
 };
 
+/** A task row's fields, as the lists show them. */
 const SELECT = {
   upid: true,
   node: true,
@@ -144,16 +145,7 @@ export async function nodeTasks(
     orderBy: { startedAt: 'desc' },
     skip: input.start,
     take: input.limit,
-    select: {
-      upid: true,
-      node: true,
-      type: true,
-      target: true,
-      userId: true,
-      startedAt: true,
-      endedAt: true,
-      status: true,
-    },
+    select: SELECT,
   });
 }
 
