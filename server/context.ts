@@ -4,9 +4,7 @@ import { SESSION_COOKIE } from '@/server/access/auth-options';
 import { clientOf, headerOf, type HeaderBag } from '@/server/access/client';
 import { getDb, type Db } from '@/server/db';
 import { isAppError } from '@/server/errors';
-import { noteRequestGeneration } from '@/server/services/access/permissions';
-import { noteStateGeneration } from '@/server/services/cluster/guest-snapshot';
-import { noteTaskGeneration } from '@/server/services/tasks/tasks';
+import type { Generations } from '@/server/services/access/sessions';
 import { actorFromTokenHeader } from '@/server/services/access/tokens';
 import type { Context } from '@/server/trpc';
 
@@ -22,18 +20,16 @@ function cookieValue(header: string, name: string): string | undefined {
  * An Authorization header means an API token, and only that: a bad one is
  * refused outright (401) rather than falling back to the cookie or to anonymous.
  */
-async function actorOf(db: Db, headers: HeaderBag, requestScope: object): Promise<Actor | null> {
+async function actorOf(db: Db, headers: HeaderBag): Promise<{ actor: Actor | null; generations?: Generations }> {
   const authorization = headerOf(headers, 'authorization');
   if (authorization === null) {
     const cookie = cookieValue(headerOf(headers, 'cookie') ?? '', SESSION_COOKIE);
-    return actorFromSessionCookie(db, cookie, (g) => {
-      noteRequestGeneration(requestScope, g.access);
-      noteStateGeneration(requestScope, g.state);
-      noteTaskGeneration(requestScope, g.tasks);
-    });
+    let generations: Generations | undefined;
+    const actor = await actorFromSessionCookie(db, cookie, (g) => (generations = g));
+    return { actor, generations };
   }
   try {
-    return await actorFromTokenHeader(db, authorization);
+    return { actor: await actorFromTokenHeader(db, authorization) };
   } catch (e) {
     if (isAppError(e)) throw new TRPCError({ code: 'UNAUTHORIZED', message: e.message });
     throw e;
@@ -46,7 +42,6 @@ async function actorOf(db: Db, headers: HeaderBag, requestScope: object): Promis
  */
 export async function createHttpContext(headers: HeaderBag, db?: Db): Promise<Context> {
   const database = db ?? (await getDb());
-  const requestScope = {};
-  const actor = await actorOf(database, headers, requestScope);
-  return { db: database, actor, client: clientOf(headers), requestScope };
+  const { actor, generations } = await actorOf(database, headers);
+  return { db: database, actor, client: clientOf(headers), requestScope: {}, generations };
 }

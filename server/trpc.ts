@@ -8,6 +8,7 @@ import type { Db } from '@/server/db';
 import { AppError, type AppErrorCode } from '@/server/errors';
 import { transformer } from '@/server/trpc-transformer';
 import { groupsOfUser, loadPermissions, requestPermissions } from '@/server/services/access/permissions';
+import type { Generations } from '@/server/services/access/sessions';
 
 export type Context = {
   db: Db;
@@ -19,6 +20,12 @@ export type Context = {
    * for it. Without it (direct callers in tests) each call loads them afresh.
    */
   requestScope?: object;
+  /**
+   * The generations a browser request read with its session (none for API
+   * tokens and direct callers): while an answer was read at the same one, it
+   * may come from memory.
+   */
+  generations?: Generations;
 };
 
 /**
@@ -106,7 +113,7 @@ const signedIn = t.middleware(async ({ ctx, meta, getRawInput, next }) => {
   const actor = ctx.actor;
   if (!actor) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'not signed in: sign in first' });
   const perms = ctx.requestScope
-    ? await requestPermissions(ctx.requestScope, ctx.db, actor)
+    ? await requestPermissions(ctx.requestScope, ctx.db, actor, ctx.generations?.access)
     : await loadPermissions(ctx.db, actor);
   if (access.kind === 'privilege') {
     const path = fillPath(access.path, await getRawInput());

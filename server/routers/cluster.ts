@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { stateGenerationOf } from '@/server/services/cluster/guest-snapshot';
 import { clusterInfo, resourceTreeJson } from '@/server/services/cluster/resources';
 import { authedProcedure, router } from '@/server/trpc';
 
@@ -12,7 +11,7 @@ export const clusterRouter = router({
         can: z.object({ audit: z.boolean(), createVm: z.boolean(), addNode: z.boolean() }),
       }),
     )
-    .query(({ ctx }) => clusterInfo(ctx.db, ctx.perms, stateGenerationOf(ctx.requestScope))),
+    .query(({ ctx }) => clusterInfo(ctx.db, ctx.perms, ctx.generations?.state)),
 
   /**
    * The left-pane tree, filtered to what the caller may see, as JSON text
@@ -21,5 +20,5 @@ export const clusterRouter = router({
    */
   resources: authedProcedure
     .output(z.string())
-    .query(({ ctx }) => resourceTreeJson(ctx.db, ctx.perms, stateGenerationOf(ctx.requestScope))),
+    .query(({ ctx }) => resourceTreeJson(ctx.db, ctx.perms, ctx.generations?.state)),
 });

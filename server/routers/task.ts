@@ -18,7 +18,7 @@ export const taskRouter = router({
   recent: authedProcedure
     .input(z.object({ limit: z.number().int().min(1).max(500).default(50) }))
     .output(z.array(ZTask))
-    .query(({ ctx, input }) => recentTasks(ctx.db, ctx.perms, ctx.actor.userid, input.limit, ctx.requestScope)),
+    .query(({ ctx, input }) => recentTasks(ctx.db, ctx.perms, ctx.actor.userid, input.limit, ctx.generations?.tasks)),
 
   /** A task's status and log lines after `start`, for the live task viewer. */
   log: authedProcedure

@@ -11,7 +11,6 @@ import {
   resizeDisk,
   updateGuest,
 } from '@/server/services/guests/guests';
-import { stateGenerationOf } from '@/server/services/cluster/guest-snapshot';
 import { searchGuests, ZGuestSearch } from '@/server/services/guests/search';
 import { authedProcedure, guardedProcedure, router } from '@/server/trpc';
 
@@ -65,7 +64,7 @@ export const vmRouter = router({
         }).extend({ can: z.object({ powerMgmt: z.boolean() }) }),
       ),
     )
-    .query(({ ctx, input }) => listGuestRows(ctx.db, ctx.perms, input, stateGenerationOf(ctx.requestScope))),
+    .query(({ ctx, input }) => listGuestRows(ctx.db, ctx.perms, input, ctx.generations?.state)),
 
   /** One page of guests, filtered and sorted by the server (the datacenter-wide guest list). */
   search: authedProcedure
@@ -78,12 +77,12 @@ export const vmRouter = router({
         ),
       }),
     )
-    .query(({ ctx, input }) => searchGuests(ctx.db, ctx.perms, input, stateGenerationOf(ctx.requestScope))),
+    .query(({ ctx, input }) => searchGuests(ctx.db, ctx.perms, input, ctx.generations?.state)),
 
   get: guardedProcedure('VM.Audit', '/vms/{vmid}')
     .input(ZVmidInput)
     .output(ZGuestRow)
-    .query(({ ctx, input }) => getGuest(ctx.db, ctx.perms, input.vmid, stateGenerationOf(ctx.requestScope))),
+    .query(({ ctx, input }) => getGuest(ctx.db, ctx.perms, input.vmid, ctx.generations?.state)),
 
   /** The lowest free vmid, for the create wizard. */
   nextId: authedProcedure.output(z.number()).query(({ ctx }) => nextVmid(ctx.db)),

@@ -94,22 +94,17 @@ export async function loadPermissions(db: Db, actor: Actor, knownGeneration?: bi
 }
 
 const perRequest = new WeakMap<object, Promise<Permissions>>();
-const generationOfRequest = new WeakMap<object, bigint>();
-
-/** The access generation this request already read (with its session), so it is not read twice. */
-export function noteRequestGeneration(request: object, generation: bigint): void {
-  generationOfRequest.set(request, generation);
-}
 
 /**
  * {@link loadPermissions} once per request: `request` is the context's
  * `requestScope`, shared by every call of one HTTP batch, so a batch of ten
- * queries loads the ACL once.
+ * queries loads the ACL once. `known`: the access generation the request
+ * already read with its session, so it is not read twice.
  */
-export function requestPermissions(request: object, db: Db, actor: Actor): Promise<Permissions> {
+export function requestPermissions(request: object, db: Db, actor: Actor, known?: bigint): Promise<Permissions> {
   let perms = perRequest.get(request);
   if (!perms) {
-    perms = loadPermissions(db, actor, generationOfRequest.get(request));
+    perms = loadPermissions(db, actor, known);
     perRequest.set(request, perms);
     perms.catch(() => perRequest.delete(request));
   }

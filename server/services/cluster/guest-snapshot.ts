@@ -273,15 +273,3 @@ export function nodeSnapshot(db: Db, known?: bigint): Promise<NodeSnapshot> {
   snapshot.catch(() => nodeStates.delete(db));
   return snapshot;
 }
-
-const ofRequest = new WeakMap<object, bigint>();
-
-/** The state generation this request read with its session (server/context.ts). */
-export function noteStateGeneration(request: object, generation: bigint): void {
-  ofRequest.set(request, generation);
-}
-
-/** What {@link noteStateGeneration} noted for the request, if anything (API tokens read none). */
-export function stateGenerationOf(request: object | undefined): bigint | undefined {
-  return request ? ofRequest.get(request) : undefined;
-}

@@ -32,17 +32,10 @@ const SELECT = {
 const answers = new WeakMap<Db, Map<string, { generation: bigint; rows: Promise<TaskRow[]> }>>();
 /** Answers kept per database: the lists that users' task strips ask for, a few lengths each. */
 const MAX_ANSWERS = 256;
-const ofRequest = new WeakMap<object, bigint>();
-
-/** The task generation this request read with its session (server/context.ts). */
-export function noteTaskGeneration(request: object, generation: bigint): void {
-  ofRequest.set(request, generation);
-}
-
 /**
  * Recent tasks: all of them with Sys.Audit on `/`, else the caller's own.
  * Every open console polls this list, so a browser request that read the task
- * generation with its session (`request`) gets the answer read at that same
+ * generation with its session (`known`) gets the answer read at that same
  * generation from memory: no task has changed since (a database trigger
  * raises the generation on every change, whichever console made it).
  */
@@ -51,7 +44,7 @@ export async function recentTasks(
   perms: Permissions,
   userid: string,
   limit: number,
-  request?: object,
+  known?: bigint,
 ): Promise<TaskRow[]> {
   const all = perms.has('Sys.Audit', '/');
   const read = (): Promise<TaskRow[]> =>
@@ -61,18 +54,17 @@ export async function recentTasks(
       take: limit,
       select: SELECT,
     });
-  const generation = request ? ofRequest.get(request) : undefined;
-  if (generation === undefined) return read();
+  if (known === undefined) return read();
   if (!answers.has(db)) answers.set(db, new Map());
   const byKey = answers.get(db)!;
   const key = `${all ? '*' : `u:${userid}`} ${limit}`;
   const hit = byKey.get(key);
-  if (hit && hit.generation === generation) return hit.rows;
+  if (hit && hit.generation === known) return hit.rows;
   // Read after this request's generation was: the answer is at least as new, and kept for it.
   const rows = read();
   byKey.delete(key);
   if (byKey.size >= MAX_ANSWERS) byKey.delete(byKey.keys().next().value!);
-  byKey.set(key, { generation, rows });
+  byKey.set(key, { generation: known, rows });
   void rows.catch(() => {
     if (byKey.get(key)?.rows === rows) byKey.delete(key);
   });
