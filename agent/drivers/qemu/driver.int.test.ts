@@ -259,13 +259,15 @@ describe('QEMU dying, failing to start, rebooting', () => {
 
   it('refuses pause, resume, reset and reboot of a stopped guest', async () => {
     const config = baseConfig(106, 'idle');
+    // One at a time: a promise made before the previous one is awaited could
+    // reject with no handler yet attached.
     for (const op of [
-      driver.pause(106),
-      driver.resume(106),
-      driver.reset(106),
-      driver.reboot(config, { timeoutMs: 1_000 }),
+      () => driver.pause(106),
+      () => driver.resume(106),
+      () => driver.reset(106),
+      () => driver.reboot(config, { timeoutMs: 1_000 }),
     ]) {
-      expect((await rejection(op)).code).toBe('NOT_RUNNING');
+      expect((await rejection(op())).code).toBe('NOT_RUNNING');
     }
     expect(await driver.shutdown(106, { timeoutMs: 1_000, forceStop: false })).toMatchObject({ state: 'stopped' });
   });
