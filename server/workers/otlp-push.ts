@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { Db } from '@/server/db';
 import { pushOtlp, type OtlpTarget } from '@/server/services/metrics/otlp';
-import { holdLease } from './lease';
+import { leaderLoop, outageLog, type Loop } from './lease';
 
 /**
  * Pushes the metrics to an OTLP/HTTP collector every `intervalS` seconds
@@ -12,27 +11,14 @@ export function startOtlpPush(
   target: OtlpTarget,
   intervalS: number,
   log: (line: string) => void = console.log,
-): { stop(): void; tick(): Promise<void> } {
-  const holder = randomUUID();
-  let failing = false;
-  let running = false;
-
-  async function tick(): Promise<void> {
-    if (running) return;
-    running = true;
+): Loop {
+  const outages = outageLog(log);
+  return leaderLoop(db, { name: 'otlp-push', intervalMs: intervalS * 1000, immediately: false, log }, async () => {
     try {
-      if (!(await holdLease(db, 'otlp-push', holder, intervalS * 3000))) return;
       await pushOtlp(db, target);
-      if (failing) log('OTLP push works again');
-      failing = false;
+      outages.ok('push', 'OTLP push works again');
     } catch (e) {
-      if (!failing) log(e instanceof Error ? e.message : String(e));
-      failing = true;
-    } finally {
-      running = false;
+      outages.failed('push', e instanceof Error ? e.message : String(e));
     }
-  }
-
-  const timer = setInterval(() => void tick(), intervalS * 1000);
-  return { stop: () => clearInterval(timer), tick };
+  });
 }
