@@ -1,33 +1,25 @@
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdtemp, readdir, rm } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { CONSOLE_CLOSE } from '@/agent/contract/console';
-import { isAlive, readPidFile } from '@/agent/drivers/qemu/proc';
-import { buildTestImage, SerialReader } from '@/agent/drivers/qemu/test-helpers';
-import { createAgent, type Agent } from '@/agent/server/agent';
-import { resetEnvCache } from '@/server/env';
+import { SerialReader } from '@/agent/drivers/qemu/test-helpers';
+import type { Agent } from '@/agent/server/agent';
 import { issueTicket } from '@/server/services/console/tickets';
-import { registerLocalNode } from '@/server/services/nodes/nodes';
 import { syncNode } from '@/server/services/nodes/sync';
-import { completeSetup } from '@/server/services/setup/setup';
-import { callerFor, sessionActor } from '@/server/testing/caller';
+import { callerFor, sessionActor, taskDone } from '@/server/testing/caller';
+import { ADMIN, openQemuConsole, type QemuConsole } from '@/server/testing/qemu-console';
 import { distinctColours, RfbClient } from '@/server/testing/rfb';
-import { openTestDb, type TestDb } from '@/server/testing/test-db';
 import { createConsoleUpgrade } from './upgrade';
 
 // Browser consoles end to end below the browser: tickets from the tRPC
 // procedure, the console's websocket endpoint, a real agent, real QEMU (TCG).
 
-const ADMIN = 'admin@local';
 const NODE = 'hx-console1';
-let t: TestDb;
-let consoleDir: string;
+let hx: QemuConsole;
 let agent: Agent;
 let server: http.Server;
 let base: string;
@@ -35,24 +27,17 @@ let consoles: ReturnType<typeof createConsoleUpgrade>;
 const running = { vmid: 0 };
 const stopped = { vmid: 0 };
 
-const as = (userid: string) => callerFor(t.db, sessionActor(userid));
+const as = (userid: string) => callerFor(hx.db, sessionActor(userid));
 
 async function ticket(userid: string, vmid: number, kind: 'vnc' | 'serial' = 'vnc') {
   return as(userid).console.ticket({ vmid, kind });
 }
 const url = (p: { path: string; ticket: string }) => `${base}${p.path}?ticket=${p.ticket}`;
 
-async function waitTask(upid: string): Promise<void> {
-  const deadline = Date.now() + 90_000;
-  while ((await as(ADMIN).task.log({ upid })).status === 'running') {
-    if (Date.now() > deadline) throw new Error(`task ${upid} still running`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 async function createGuest(name: string, start: boolean): Promise<number> {
   const vmid = await as(ADMIN).vm.nextId();
-  await waitTask(
+  await taskDone(
+    hx.db,
     (
       await as(ADMIN).vm.create({
         node: NODE,
@@ -68,40 +53,21 @@ async function createGuest(name: string, start: boolean): Promise<number> {
       })
     ).upid,
   );
-  if (start) await waitTask((await as(ADMIN).vm.action({ vmid, action: 'start' })).upid);
-  await syncNode(t.db, NODE);
+  if (start) await taskDone(hx.db, (await as(ADMIN).vm.action({ vmid, action: 'start' })).upid);
+  await syncNode(hx.db, NODE);
   return vmid;
 }
 
 async function audits(action: string, vmid: number) {
-  return t.db.auditEvent.findMany({ where: { action, target: String(vmid) }, orderBy: { id: 'asc' } });
+  return hx.db.auditEvent.findMany({ where: { action, target: String(vmid) }, orderBy: { id: 'asc' } });
 }
 
 beforeAll(async () => {
-  const image = await buildTestImage();
-  consoleDir = await mkdtemp(path.join(os.tmpdir(), 'hx-console-'));
-  process.env.HORCRUX_DATA_DIR = consoleDir;
-  process.env.NEXTAUTH_SECRET = randomBytes(36).toString('base64url');
-  resetEnvCache();
-  t = await openTestDb('pglite');
-  await completeSetup(
-    t.db,
-    { clusterName: 'hx-console', username: 'admin', password: 'admin password 1', email: '' },
-    { ip: '127.0.0.1' },
-  );
-  agent = await createAgent({
-    dataDir: path.join(consoleDir, 'agent'),
-    port: 0,
-    host: '127.0.0.1',
-    nodeName: NODE,
-    log: () => undefined,
-  });
-  await registerLocalNode(t.db, agent.dataDir, agent.url);
-  const snippets = path.join(agent.dataDir, 'storage/local/snippets');
-  await copyFile(image.kernel, path.join(snippets, 'vmlinuz'));
-  await copyFile(image.initrd, path.join(snippets, 'initrd.gz'));
+  hx = await openQemuConsole('hx-console');
+  agent = await hx.addNode(NODE);
+  await hx.addKernel(agent);
 
-  consoles = createConsoleUpgrade(async () => t.db);
+  consoles = createConsoleUpgrade(async () => hx.db);
   server = http.createServer((_req, res) => res.writeHead(404).end());
   server.on('upgrade', (req, socket, head) => {
     if (consoles.handles(req)) consoles.handle(req, socket, head);
@@ -111,13 +77,13 @@ beforeAll(async () => {
   base = `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   for (const id of ['alice@local', 'bob@local'])
-    await t.db.user.create({ data: { id, name: id.split('@')[0]!, realmId: 'local' } });
+    await hx.db.user.create({ data: { id, name: id.split('@')[0]!, realmId: 'local' } });
   running.vmid = await createGuest('console-running', true);
   stopped.vmid = await createGuest('console-stopped', false);
-  await t.db.aclEntry.create({
+  await hx.db.aclEntry.create({
     data: { path: `/vms/${running.vmid}`, ugidType: 'user', ugid: 'alice@local', roleId: 'PVEVMUser', propagate: true },
   });
-  await t.db.aclEntry.create({
+  await hx.db.aclEntry.create({
     data: { path: `/vms/${running.vmid}`, ugidType: 'user', ugid: 'bob@local', roleId: 'PVEAuditor', propagate: true },
   });
 });
@@ -125,15 +91,7 @@ beforeAll(async () => {
 afterAll(async () => {
   consoles?.close();
   await new Promise((r) => (server ? server.close(r) : r(undefined)));
-  await agent?.close().catch(() => undefined);
-  for (const name of (await readdir(agent?.runDir ?? '/nonexistent').catch(() => [])).filter((n) =>
-    n.endsWith('.pid'),
-  )) {
-    const pid = await readPidFile(path.join(agent.runDir, name));
-    if (pid !== null && (await isAlive(pid))) process.kill(pid, 'SIGKILL');
-  }
-  await t?.close();
-  if (consoleDir) await rm(consoleDir, { recursive: true, force: true });
+  await hx?.close();
 });
 
 describe('the VNC console', () => {
@@ -191,7 +149,7 @@ describe('the VNC console', () => {
     expect((await RfbClient.refusal(`${base}${path}`)).code).toBe(CONSOLE_CLOSE.TICKET_INVALID);
 
     const expired = await issueTicket(
-      t.db,
+      hx.db,
       sessionActor(ADMIN),
       { vmid: running.vmid, kind: 'vnc' },
       { now: new Date(Date.now() - 60_000) },
@@ -234,14 +192,14 @@ describe('the VNC console', () => {
     expect((e as TRPCError).message).toMatch(/VM\.Console/);
 
     const tk = await ticket('alice@local', running.vmid);
-    await t.db.aclEntry.deleteMany({ where: { ugid: 'alice@local' } });
+    await hx.db.aclEntry.deleteMany({ where: { ugid: 'alice@local' } });
     try {
       expect(await RfbClient.refusal(url(tk))).toEqual({
         code: CONSOLE_CLOSE.FORBIDDEN,
         reason: expect.stringMatching(/lacks VM\.Console/),
       });
     } finally {
-      await t.db.aclEntry.create({
+      await hx.db.aclEntry.create({
         data: {
           path: `/vms/${running.vmid}`,
           ugidType: 'user',
@@ -293,10 +251,10 @@ describe('when the guest goes away', () => {
   it('closes the console with GUEST_CLOSED, and a new ticket connects once the guest runs again', async () => {
     const vnc = await RfbClient.open(url(await ticket(ADMIN, running.vmid)));
     await vnc.handshake();
-    await waitTask((await as(ADMIN).vm.action({ vmid: running.vmid, action: 'stop' })).upid);
+    await taskDone(hx.db, (await as(ADMIN).vm.action({ vmid: running.vmid, action: 'stop' })).upid);
     await expect.poll(() => vnc.closeInfo?.code, { timeout: 20_000 }).toBe(CONSOLE_CLOSE.GUEST_CLOSED);
-    await waitTask((await as(ADMIN).vm.action({ vmid: running.vmid, action: 'start' })).upid);
-    await syncNode(t.db, NODE);
+    await taskDone(hx.db, (await as(ADMIN).vm.action({ vmid: running.vmid, action: 'start' })).upid);
+    await syncNode(hx.db, NODE);
     const again = await RfbClient.open(url(await ticket(ADMIN, running.vmid)));
     await again.handshake();
     await again.screen();

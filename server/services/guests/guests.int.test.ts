@@ -1,26 +1,16 @@
-import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ZodError } from 'zod';
-import { isAlive, readPidFile } from '@/agent/drivers/qemu/proc';
-import { buildTestImage, SerialReader } from '@/agent/drivers/qemu/test-helpers';
-import { createAgent, type Agent } from '@/agent/server/agent';
+import { SerialReader } from '@/agent/drivers/qemu/test-helpers';
+import type { Agent } from '@/agent/server/agent';
 import { TOKEN_HASH_FILE } from '@/agent/server/auth';
 import { joinConsole } from '@/agent/server/join';
-import { AppError } from '@/server/errors';
-import { resetEnvCache } from '@/server/env';
-import { registerLocalNode } from '@/server/services/nodes/nodes';
-import { uploadIso } from '@/server/services/nodes/storage';
 import { syncNode } from '@/server/services/nodes/sync';
-import { completeSetup } from '@/server/services/setup/setup';
-import { callerFor, sessionActor } from '@/server/testing/caller';
-import { openTestDb, type TestDb } from '@/server/testing/test-db';
+import { callerFor, fieldOf, refusal, sessionActor, taskDone } from '@/server/testing/caller';
+import { ADMIN, openQemuConsole, TEST_ISO, type QemuConsole } from '@/server/testing/qemu-console';
 import { ensureCertificate } from '@/server/tls';
 import { startNodeMonitor } from '@/server/workers/node-monitor';
 
@@ -28,115 +18,32 @@ import { startNodeMonitor } from '@/server/workers/node-monitor';
 // procedures a user's browser calls (with their permission checks), to a real
 // agent running real QEMU (TCG) on this host.
 
-const ISO = 'horcrux-test.iso';
-const ADMIN = 'admin@local';
 const NODE1 = 'hx-guests1';
 const NODE2 = 'hx-guests2';
 
-let t: TestDb;
-let consoleDir: string;
-const agentDirs: string[] = [];
-const agents: Agent[] = [];
+let hx: QemuConsole;
 let agent: Agent;
 let consoleServer: Server | null = null;
 let stopMonitor: (() => void) | null = null;
 const dbKey = Symbol.for('horcrux.db');
 
-const as = (userid: string) => callerFor(t.db, sessionActor(userid));
+const as = (userid: string) => callerFor(hx.db, sessionActor(userid));
 const admin = () => as(ADMIN);
-
-/** The error a call is refused with (the tRPC error a browser would get). */
-async function refusal(p: Promise<unknown>): Promise<TRPCError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof TRPCError) return e;
-    throw e;
-  }
-  throw new Error('expected a refusal, got success');
-}
-
-/** The input field a refusal names: from the schema's issue, or the service's AppError. */
-function fieldOf(e: TRPCError): string | undefined {
-  if (e.cause instanceof ZodError) return e.cause.issues[0]?.path.join('.');
-  if (e.cause instanceof AppError) return e.cause.field;
-  return undefined;
-}
-
-/** Polls `task.log` as the task viewer does, until the task is no longer running. */
-async function taskDone(userid: string, upid: string, timeoutMs = 90_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const log = await as(userid).task.log({ upid });
-    if (log.status !== 'running') return log;
-    if (Date.now() > deadline) throw new Error(`task ${upid} still running after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 async function imageVolids(node: string): Promise<string[]> {
   return (await admin().node.volumes({ node, storage: 'local', content: 'images' })).map((v) => v.volid);
 }
 
-async function startAgent(name: string): Promise<Agent> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), `hx-guests-agent-`));
-  agentDirs.push(dir);
-  const a = await createAgent({
-    dataDir: dir,
-    port: 0,
-    host: '127.0.0.1',
-    driver: 'qemu',
-    nodeName: name,
-    log: () => undefined,
-  });
-  agents.push(a);
-  return a;
-}
-
 beforeAll(async () => {
-  const image = await buildTestImage();
-  consoleDir = await mkdtemp(path.join(os.tmpdir(), 'hx-guests-console-'));
-  // The console's data directory (its certificate for join commands) and its secret (node tokens are sealed with it).
-  process.env.HORCRUX_DATA_DIR = consoleDir;
-  process.env.NEXTAUTH_SECRET = randomBytes(36).toString('base64url');
-  resetEnvCache();
-
-  t = await openTestDb('pglite');
-  await completeSetup(
-    t.db,
-    { clusterName: 'hx-int', username: 'admin', password: 'admin password 1', email: '' },
-    { ip: '127.0.0.1' },
-  );
-
-  agent = await startAgent(NODE1);
-  expect(await registerLocalNode(t.db, agent.dataDir, agent.url)).toBe(NODE1);
-
-  // The installer ISO, uploaded to the node's local storage through the console.
-  const size = (await stat(image.iso)).size;
-  await uploadIso(t.db, sessionActor(ADMIN), {
-    node: NODE1,
-    storage: 'local',
-    filename: ISO,
-    size,
-    body: createReadStream(image.iso),
-    ip: '127.0.0.1',
-  });
+  hx = await openQemuConsole('hx-guests');
+  agent = await hx.addNode(NODE1);
+  await hx.addIso(NODE1);
 });
 
 afterAll(async () => {
   stopMonitor?.();
   await new Promise((r) => (consoleServer ? consoleServer.close(r) : r(undefined)));
-  for (const a of agents) await a.close().catch(() => undefined);
-  // Whatever a failed test left running: the agents' QEMUs, by their pid files.
-  for (const a of agents) {
-    for (const name of (await readdir(a.runDir).catch(() => [])).filter((n) => n.endsWith('.pid'))) {
-      const pid = await readPidFile(path.join(a.runDir, name));
-      if (pid !== null && (await isAlive(pid))) process.kill(pid, 'SIGKILL');
-    }
-  }
-  delete (globalThis as Record<symbol, unknown>)[dbKey];
-  await t?.close();
-  for (const dir of [...agentDirs, consoleDir]) if (dir) await rm(dir, { recursive: true, force: true });
+  await hx?.close();
 });
 
 describe('a VM through the console, on a real agent and real QEMU', () => {
@@ -155,18 +62,18 @@ describe('a VM through the console, on a real agent and real QEMU', () => {
       name: 'hx-int-guest',
       memoryMiB: 160,
       disks: [{ slot: 'scsi0', sizeMiB: 32, format: 'qcow2' }],
-      cdrom: { volume: `local:iso/${ISO}` },
+      cdrom: { volume: `local:iso/${TEST_ISO}` },
       boot: ['ide2', 'scsi0'],
     });
     expect(upid).toMatch(new RegExp(`^UPID:${NODE1}:.*:qmcreate:${vmid}:${ADMIN}:$`));
     // The task strip shows it at once.
     expect((await admin().task.recent({})).map((x) => x.upid)).toContain(upid);
 
-    const log = await taskDone(ADMIN, upid);
+    const log = await taskDone(hx.db, upid);
     expect(log.status).toBe('OK');
     expect(log.lines.length).toBeGreaterThan(0);
 
-    await syncNode(t.db, NODE1);
+    await syncNode(hx.db, NODE1);
     const listed = await admin().vm.list({});
     expect(listed.map((g) => [g.vmid, g.node, g.name, g.status])).toEqual([[vmid, NODE1, 'hx-int-guest', 'stopped']]);
     const g = await admin().vm.get({ vmid });
@@ -176,7 +83,11 @@ describe('a VM through the console, on a real agent and real QEMU', () => {
       nodeOnline: true,
       can: { powerMgmt: true, config: true, disk: true, allocate: true, console: true },
     });
-    expect(g.config).toMatchObject({ memoryMiB: 160, cdrom: { volume: `local:iso/${ISO}` }, boot: ['ide2', 'scsi0'] });
+    expect(g.config).toMatchObject({
+      memoryMiB: 160,
+      cdrom: { volume: `local:iso/${TEST_ISO}` },
+      boot: ['ide2', 'scsi0'],
+    });
     const disks = 'disks' in g.config ? g.config.disks : [];
     expect(disks).toHaveLength(1);
     diskVolid = disks[0]!.volume;
@@ -197,7 +108,7 @@ describe('a VM through the console, on a real agent and real QEMU', () => {
       memoryMiB: 160,
       disks: [{ slot: 'scsi0' as const, sizeMiB: 16 }],
     };
-    const before = { rows: await t.db.guest.count(), volumes: await imageVolids(NODE1) };
+    const before = { rows: await hx.db.guest.count(), volumes: await imageVolids(NODE1) };
 
     const badName = await refusal(admin().vm.create({ ...base, name: 'a;reboot' }));
     expect(badName.code).toBe('BAD_REQUEST');
@@ -220,8 +131,8 @@ describe('a VM through the console, on a real agent and real QEMU', () => {
     expect(fieldOf(noIso)).toBe('cdrom.volume');
     expect(noIso.message).toContain('cdrom.volume');
 
-    expect(await t.db.guest.count()).toBe(before.rows);
-    expect(await t.db.guest.findUnique({ where: { vmid: next } })).toBeNull();
+    expect(await hx.db.guest.count()).toBe(before.rows);
+    expect(await hx.db.guest.findUnique({ where: { vmid: next } })).toBeNull();
     expect(await imageVolids(NODE1)).toEqual(before.volumes);
     // The existing guest was not touched by the refused twin.
     expect((await admin().vm.get({ vmid })).name).toBe('hx-int-guest');
@@ -229,10 +140,10 @@ describe('a VM through the console, on a real agent and real QEMU', () => {
 
   it('starts: the task ends OK, QMP says running, and vm.get says running', async () => {
     const { upid } = await admin().vm.action({ vmid, action: 'start' });
-    expect((await taskDone(ADMIN, upid)).status).toBe('OK');
+    expect((await taskDone(hx.db, upid)).status).toBe('OK');
     serial = await SerialReader.connect(path.join(agent.runDir, `${vmid}.serial`));
     expect(await agent.driver.status(vmid)).toMatchObject({ state: 'running', qmpStatus: 'running' });
-    await syncNode(t.db, NODE1);
+    await syncNode(hx.db, NODE1);
     expect(await admin().vm.get({ vmid })).toMatchObject({ status: 'running', lock: null });
   });
 
@@ -249,8 +160,8 @@ describe('a VM through the console, on a real agent and real QEMU', () => {
 
   it('keeps a memory change made while running as pending, the config in force unchanged', async () => {
     const { upid } = await admin().vm.update({ vmid, changes: { memoryMiB: 192 } });
-    expect((await taskDone(ADMIN, upid)).status).toBe('OK');
-    await syncNode(t.db, NODE1);
+    expect((await taskDone(hx.db, upid)).status).toBe('OK');
+    await syncNode(hx.db, NODE1);
     const g = await admin().vm.get({ vmid });
     expect(g.config).toMatchObject({ memoryMiB: 160 });
     expect(g.pending).toEqual({ memoryMiB: 192 });
@@ -266,15 +177,15 @@ describe('a VM through the console, on a real agent and real QEMU', () => {
     const second = await refusal(admin().vm.action({ vmid, action: 'stop' }));
     expect(second.code).toBe('CONFLICT');
     expect(second.message).toContain(first.upid);
-    expect(await syncNode(t.db, NODE1).then(() => admin().vm.get({ vmid }))).toMatchObject({ lock: first.upid });
+    expect(await syncNode(hx.db, NODE1).then(() => admin().vm.get({ vmid }))).toMatchObject({ lock: first.upid });
 
-    expect((await taskDone(ADMIN, first.upid)).status).toBe('OK');
+    expect((await taskDone(hx.db, first.upid)).status).toBe('OK');
     // The refused stop did nothing: the guest runs, in a new QEMU with the pending change applied.
     const after = await agent.driver.status(vmid);
     expect(after).toMatchObject({ state: 'running', qmpStatus: 'running' });
     expect(after.pid).not.toBe(pid);
     serial = await SerialReader.connect(path.join(agent.runDir, `${vmid}.serial`));
-    await syncNode(t.db, NODE1);
+    await syncNode(hx.db, NODE1);
     const g = await admin().vm.get({ vmid });
     expect(g).toMatchObject({ status: 'running', lock: null, pending: null });
     expect(g.config).toMatchObject({ memoryMiB: 192 });
@@ -284,12 +195,12 @@ describe('a VM through the console, on a real agent and real QEMU', () => {
     // Once the guest's init listens for the power button, so the ACPI path is what is tested.
     await serial!.waitFor(/HORCRUX-TEST-GUEST READY/, 90_000);
     const { upid } = await admin().vm.action({ vmid, action: 'shutdown', forceStop: true, timeoutSeconds: 5 });
-    const done = await taskDone(ADMIN, upid);
+    const done = await taskDone(hx.db, upid);
     // Not "WARNINGS": the guest powered itself off, no forced stop was needed.
     expect(done.status).toBe('OK');
     expect(done.lines.map((l) => l.t).join('\n')).toMatch(/ACPI power-down/);
     expect(await agent.driver.status(vmid)).toMatchObject({ state: 'stopped', reason: null });
-    await syncNode(t.db, NODE1);
+    await syncNode(hx.db, NODE1);
     expect(await admin().vm.get({ vmid })).toMatchObject({ status: 'stopped', lock: null });
   });
 
@@ -313,9 +224,9 @@ describe('a VM through the console, on a real agent and real QEMU', () => {
 
     const { upid } = await bob.vm.action({ vmid, action: 'start' });
     expect(upid).toContain(':bob@local:');
-    expect((await taskDone('bob@local', upid)).status).toBe('OK');
+    expect((await taskDone(hx.db, upid, { userid: 'bob@local' })).status).toBe('OK');
     expect(await agent.driver.status(vmid)).toMatchObject({ state: 'running', qmpStatus: 'running' });
-    await syncNode(t.db, NODE1);
+    await syncNode(hx.db, NODE1);
     expect(await bob.vm.get({ vmid })).toMatchObject({ status: 'running', config: { memoryMiB: 192 } });
 
     const del = await refusal(bob.vm.delete({ vmid, force: true }));
@@ -331,7 +242,7 @@ describe('a VM through the console, on a real agent and real QEMU', () => {
     await expect(carol.task.log({ upid })).rejects.toMatchObject({ code: 'NOT_FOUND' });
 
     const stop = await bob.vm.action({ vmid, action: 'stop' });
-    expect((await taskDone('bob@local', stop.upid)).status).toBe('OK');
+    expect((await taskDone(hx.db, stop.upid, { userid: 'bob@local' })).status).toBe('OK');
     expect((await agent.driver.status(vmid)).state).toBe('stopped');
     // Still there: the refused delete did nothing.
     expect(await imageVolids(NODE1)).toContain(diskVolid);
@@ -339,14 +250,14 @@ describe('a VM through the console, on a real agent and real QEMU', () => {
 
   it('the node monitor marks a silent node online again and mirrors its tasks', async () => {
     // As if the console had not heard from the node for an hour, and knew none of its tasks.
-    await t.db.node.update({ where: { name: NODE1 }, data: { lastSeenAt: new Date(Date.now() - 3_600_000) } });
-    await t.db.task.deleteMany({});
+    await hx.db.node.update({ where: { name: NODE1 }, data: { lastSeenAt: new Date(Date.now() - 3_600_000) } });
+    await hx.db.task.deleteMany({});
     expect((await admin().node.list()).find((n) => n.name === NODE1)?.status).toBe('offline');
     expect((await admin().vm.get({ vmid })).status).toBe('unknown');
     expect(await admin().task.recent({})).toEqual([]);
 
     const lines: string[] = [];
-    const monitor = startNodeMonitor(t.db, (l) => lines.push(l));
+    const monitor = startNodeMonitor(hx.db, (l) => lines.push(l));
     stopMonitor = monitor.stop;
     try {
       await expect
@@ -372,14 +283,14 @@ describe('a VM through the console, on a real agent and real QEMU', () => {
 
   it('is deleted by vm.delete: task OK, its volume gone from the storage, the guest gone from vm.list', async () => {
     const { upid } = await admin().vm.delete({ vmid });
-    expect((await taskDone(ADMIN, upid)).status).toBe('OK');
+    expect((await taskDone(hx.db, upid)).status).toBe('OK');
     expect(await imageVolids(NODE1)).not.toContain(diskVolid);
     expect((await admin().node.volumes({ node: NODE1, storage: 'local' })).filter((v) => v.vmid === vmid)).toEqual([]);
     // The ISO is not the guest's: it stays.
     expect((await admin().node.volumes({ node: NODE1, storage: 'local', content: 'iso' })).map((v) => v.volid)).toEqual(
-      [`local:iso/${ISO}`],
+      [`local:iso/${TEST_ISO}`],
     );
-    await syncNode(t.db, NODE1);
+    await syncNode(hx.db, NODE1);
     expect(await admin().vm.list({})).toEqual([]);
     await expect(admin().vm.get({ vmid })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
@@ -409,9 +320,9 @@ describe('a second agent on this host joins with a join token', () => {
   beforeAll(async () => {
     // The console's real join route (app/api/agent/join), served on the console's certificate.
     // It reads the process-wide database handle (server/db.ts), which here is the test database.
-    (globalThis as Record<symbol, unknown>)[dbKey] = Promise.resolve({ client: t.db, pglite: null, url: null });
+    (globalThis as Record<symbol, unknown>)[dbKey] = Promise.resolve({ client: hx.db, pglite: null, url: null });
     const { POST } = await import('@/app/api/agent/join/route');
-    const tls = await ensureCertificate(consoleDir, 'console');
+    const tls = await ensureCertificate(hx.dir, 'console');
     consoleServer = createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
@@ -434,7 +345,7 @@ describe('a second agent on this host joins with a join token', () => {
     });
     await new Promise<void>((r) => consoleServer!.listen(0, '127.0.0.1', r));
     consoleUrl = `https://127.0.0.1:${(consoleServer.address() as AddressInfo).port}`;
-    agent2 = await startAgent(NODE2);
+    agent2 = await hx.startAgent(NODE2);
   });
 
   it('a token works once; used, expired and garbage tokens are refused alike', async () => {
@@ -445,7 +356,7 @@ describe('a second agent on this host joins with a join token', () => {
     await join(created.command, NODE2, agent2);
     let nodes = await admin().node.list();
     expect(nodes.map((n) => n.name)).toEqual([NODE1, NODE2]);
-    await syncNode(t.db, NODE2);
+    await syncNode(hx.db, NODE2);
     nodes = await admin().node.list();
     expect(nodes.find((n) => n.name === NODE2)).toMatchObject({
       status: 'online',
@@ -454,9 +365,9 @@ describe('a second agent on this host joins with a join token', () => {
     });
 
     // Would-be nodes that must not get in.
-    const intruder = await startAgent('hx-intruder');
+    const intruder = await hx.startAgent('hx-intruder');
     const expired = await admin().node.createJoinToken({ consoleUrl });
-    await t.db.joinToken.update({
+    await hx.db.joinToken.update({
       where: { id: expired.token.split('.')[0] },
       data: { expiresAt: new Date(Date.now() - 1000) },
     });
@@ -503,11 +414,11 @@ describe('a second agent on this host joins with a join token', () => {
     expect(twin.code).toBe('CONFLICT');
     expect(fieldOf(twin)).toBe('vmid');
 
-    expect((await taskDone(ADMIN, c1.upid)).status).toBe('OK');
-    expect((await taskDone(ADMIN, c2.upid)).status).toBe('OK');
+    expect((await taskDone(hx.db, c1.upid)).status).toBe('OK');
+    expect((await taskDone(hx.db, c2.upid)).status).toBe('OK');
     expect(c2.upid).toMatch(new RegExp(`^UPID:${NODE2}:`));
-    await syncNode(t.db, NODE1);
-    await syncNode(t.db, NODE2);
+    await syncNode(hx.db, NODE1);
+    await syncNode(hx.db, NODE2);
     expect((await admin().vm.list({})).map((g) => [g.vmid, g.node])).toEqual([
       [vmid1, NODE1],
       [vmid2, NODE2],
@@ -516,22 +427,22 @@ describe('a second agent on this host joins with a join token', () => {
     expect(await imageVolids(NODE2)).toEqual([`local:${vmid2}/vm-${vmid2}-disk-0.qcow2`]);
 
     // It really runs on the second node's QEMU.
-    expect((await taskDone(ADMIN, (await admin().vm.action({ vmid: vmid2, action: 'start' })).upid)).status).toBe('OK');
+    expect((await taskDone(hx.db, (await admin().vm.action({ vmid: vmid2, action: 'start' })).upid)).status).toBe('OK');
     expect(await agent2.driver.status(vmid2)).toMatchObject({ state: 'running', qmpStatus: 'running' });
     expect((await agent.driver.status(vmid2)).state).toBe('stopped');
-    expect((await taskDone(ADMIN, (await admin().vm.action({ vmid: vmid2, action: 'stop' })).upid)).status).toBe('OK');
+    expect((await taskDone(hx.db, (await admin().vm.action({ vmid: vmid2, action: 'stop' })).upid)).status).toBe('OK');
 
     for (const vmid of [vmid1, vmid2])
-      expect((await taskDone(ADMIN, (await admin().vm.delete({ vmid })).upid)).status).toBe('OK');
+      expect((await taskDone(hx.db, (await admin().vm.delete({ vmid })).upid)).status).toBe('OK');
     expect(await imageVolids(NODE1)).toEqual([]);
     expect(await imageVolids(NODE2)).toEqual([]);
-    await syncNode(t.db, NODE1);
-    await syncNode(t.db, NODE2);
+    await syncNode(hx.db, NODE1);
+    await syncNode(hx.db, NODE2);
     expect(await admin().vm.list({})).toEqual([]);
   });
 
   it('a join refused for a taken node name leaves the token usable for a retry under another name', async () => {
-    const third = await startAgent('hx-guests3');
+    const third = await hx.startAgent('hx-guests3');
     const { command } = await admin().node.createJoinToken({ consoleUrl });
     await expect(join(command, NODE1, third)).rejects.toThrow(
       `the console refused to join: a node named ${NODE1} already exists: start the agent with another --name, or remove the old node first`,
@@ -540,7 +451,7 @@ describe('a second agent on this host joins with a join token', () => {
     expect((await admin().node.list()).find((n) => n.name === NODE1)?.url).toBe(agent.url);
     // As the message advises: the same command, another name.
     await join(command, 'hx-guests3', third);
-    await syncNode(t.db, 'hx-guests3');
+    await syncNode(hx.db, 'hx-guests3');
     expect((await admin().node.list()).map((n) => [n.name, n.status])).toEqual([
       [NODE1, 'online'],
       [NODE2, 'online'],

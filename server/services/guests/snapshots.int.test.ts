@@ -1,75 +1,32 @@
-import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ZodError } from 'zod';
-import { isAlive, readPidFile } from '@/agent/drivers/qemu/proc';
-import { buildTestImage, SerialReader } from '@/agent/drivers/qemu/test-helpers';
+import { SerialReader } from '@/agent/drivers/qemu/test-helpers';
 import { exec, ExecError } from '@/agent/lib/exec';
-import { createAgent, type Agent } from '@/agent/server/agent';
-import { AppError } from '@/server/errors';
-import { resetEnvCache } from '@/server/env';
-import { registerLocalNode } from '@/server/services/nodes/nodes';
-import { uploadIso } from '@/server/services/nodes/storage';
-import { completeSetup } from '@/server/services/setup/setup';
-import { callerFor, sessionActor } from '@/server/testing/caller';
-import { openTestDb, type TestDb } from '@/server/testing/test-db';
+import type { Agent } from '@/agent/server/agent';
+import { callerFor, fieldOf, refusal, sessionActor, taskDone } from '@/server/testing/caller';
+import { ADMIN, openQemuConsole, TEST_ISO, type QemuConsole } from '@/server/testing/qemu-console';
 import { listSnapshotEntries } from './snapshots';
 
 // Snapshots end to end: tRPC procedures (with their permission checks) → the
 // console's snapshot service → a real agent → qemu-img / QMP on real QEMU (TCG).
 
-const ADMIN = 'admin@local';
 const NODE = 'hx-snap1';
-const ISO = 'horcrux-test.iso';
 
-let t: TestDb;
-let consoleDir: string;
-let agentDir: string;
+let hx: QemuConsole;
 let agent: Agent;
-const dbKey = Symbol.for('horcrux.db');
 
-const admin = () => callerFor(t.db, sessionActor(ADMIN));
-
-async function refusal(p: Promise<unknown>): Promise<TRPCError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof TRPCError) return e;
-    throw e;
-  }
-  throw new Error('expected a refusal, got success');
-}
-
-function fieldOf(e: TRPCError): string | undefined {
-  if (e.cause instanceof ZodError) return e.cause.issues[0]?.path.join('.');
-  if (e.cause instanceof AppError) return e.cause.field;
-  return undefined;
-}
-
-async function taskDone(upid: string, timeoutMs = 120_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const log = await admin().task.log({ upid });
-    if (log.status !== 'running') return log;
-    if (Date.now() > deadline) throw new Error(`task ${upid} still running after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
+const admin = () => callerFor(hx.db, sessionActor(ADMIN));
 
 /** Runs a task to its end and expects OK, showing its log otherwise. */
 async function ok(p: Promise<{ upid: string }>) {
   const { upid } = await p;
-  const log = await taskDone(upid);
+  const log = await taskDone(hx.db, upid);
   expect(log.status, log.lines.map((l) => l.t).join('\n')).toBe('OK');
   return log;
 }
 
 function imagePath(vmid: number, file = `vm-${vmid}-disk-0.qcow2`): string {
-  return path.join(agentDir, 'storage', 'local', 'images', String(vmid), file);
+  return path.join(agent.dataDir, 'storage', 'local', 'images', String(vmid), file);
 }
 
 /** `qemu-io` on a stopped guest's image: writes a byte pattern, or checks it (false on a mismatch). */
@@ -110,49 +67,12 @@ async function createGuest(vmid: number, extra: Record<string, unknown> = {}) {
 }
 
 beforeAll(async () => {
-  const image = await buildTestImage();
-  consoleDir = await mkdtemp(path.join(os.tmpdir(), 'hx-snap-console-'));
-  process.env.HORCRUX_DATA_DIR = consoleDir;
-  process.env.NEXTAUTH_SECRET = randomBytes(36).toString('base64url');
-  resetEnvCache();
-  t = await openTestDb('pglite');
-  await completeSetup(
-    t.db,
-    { clusterName: 'hx-snap', username: 'admin', password: 'admin password 1', email: '' },
-    { ip: '127.0.0.1' },
-  );
-  agentDir = await mkdtemp(path.join(os.tmpdir(), 'hx-snap-agent-'));
-  agent = await createAgent({
-    dataDir: agentDir,
-    port: 0,
-    host: '127.0.0.1',
-    driver: 'qemu',
-    nodeName: NODE,
-    log: () => undefined,
-  });
-  expect(await registerLocalNode(t.db, agent.dataDir, agent.url)).toBe(NODE);
-  await uploadIso(t.db, sessionActor(ADMIN), {
-    node: NODE,
-    storage: 'local',
-    filename: ISO,
-    size: (await stat(image.iso)).size,
-    body: createReadStream(image.iso),
-    ip: '127.0.0.1',
-  });
+  hx = await openQemuConsole('hx-snap');
+  agent = await hx.addNode(NODE);
+  await hx.addIso(NODE);
 }, 900_000);
 
-afterAll(async () => {
-  await agent?.close().catch(() => undefined);
-  for (const name of (await readdir(agent?.runDir ?? '/nonexistent').catch(() => [])).filter((n) =>
-    n.endsWith('.pid'),
-  )) {
-    const pid = await readPidFile(path.join(agent.runDir, name));
-    if (pid !== null && (await isAlive(pid))) process.kill(pid, 'SIGKILL');
-  }
-  delete (globalThis as Record<symbol, unknown>)[dbKey];
-  await t?.close();
-  for (const dir of [agentDir, consoleDir]) if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => hx?.close());
 
 describe('snapshots of a stopped guest (qemu-img)', () => {
   const vmid = 200;
@@ -190,7 +110,7 @@ describe('snapshots of a stopped guest (qemu-img)', () => {
     expect(s.current).toBe('C');
 
     // The Proxmox-shaped list the REST API returns.
-    const entries = await listSnapshotEntries(t.db, sessionActor(ADMIN), vmid);
+    const entries = await listSnapshotEntries(hx.db, sessionActor(ADMIN), vmid);
     expect(entries.map((e) => [e.name, e.parent ?? null])).toEqual([
       ['A', null],
       ['B', 'A'],
@@ -318,7 +238,7 @@ describe('snapshots of a running guest (QMP jobs)', () => {
   let serial: SerialReader;
 
   beforeAll(async () => {
-    await createGuest(vmid, { memoryMiB: 160, cdrom: { volume: `local:iso/${ISO}` }, boot: ['ide2', 'scsi0'] });
+    await createGuest(vmid, { memoryMiB: 160, cdrom: { volume: `local:iso/${TEST_ISO}` }, boot: ['ide2', 'scsi0'] });
     await ok(admin().vm.action({ vmid, action: 'start' }));
     serial = await SerialReader.connect(path.join(agent.runDir, `${vmid}.serial`));
     await serial.waitFor(/HORCRUX-TEST-GUEST HEARTBEAT \d+/, 120_000);

@@ -1,21 +1,16 @@
-import { seriesPoints } from '@/server/services/metrics/series';
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isAlive, readPidFile } from '@/agent/drivers/qemu/proc';
-import { buildTestImage, SerialReader } from '@/agent/drivers/qemu/test-helpers';
+import { SerialReader } from '@/agent/drivers/qemu/test-helpers';
 import { parsePidCpuTicks, USER_HZ } from '@/agent/metrics/procfs';
-import { createAgent, type Agent } from '@/agent/server/agent';
-import { resetEnvCache } from '@/server/env';
-import { registerLocalNode } from '@/server/services/nodes/nodes';
+import type { Agent } from '@/agent/server/agent';
 import { syncNode } from '@/server/services/nodes/sync';
-import { completeSetup } from '@/server/services/setup/setup';
-import { callerFor, sessionActor } from '@/server/testing/caller';
-import { openTestDb, type TestDb } from '@/server/testing/test-db';
+import { seriesPoints } from '@/server/services/metrics/series';
+import { callerFor, sessionActor, taskDone } from '@/server/testing/caller';
+import { ADMIN, openQemuConsole, type QemuConsole } from '@/server/testing/qemu-console';
 import { MetricsCollector } from './collect';
 
 // Real QEMU (TCG) guests booted from the test kernel: one whose init spins a busy
@@ -33,68 +28,23 @@ import { MetricsCollector } from './collect';
 // was about a third of a CPU).
 
 const NODE = 'hx-metrics';
-const ADMIN = 'admin@local';
-const AGENT_PORT = 18313;
 
-let t: TestDb;
+let hx: QemuConsole;
 let agent: Agent;
-let consoleDir = '';
-let agentDir = '';
 const serials: SerialReader[] = [];
-const dbKey = Symbol.for('horcrux.db');
 
-const admin = () => callerFor(t.db, sessionActor(ADMIN));
+const admin = () => callerFor(hx.db, sessionActor(ADMIN));
 
 beforeAll(async () => {
-  const image = await buildTestImage();
-  consoleDir = await mkdtemp(path.join(os.tmpdir(), 'hx-metrics-console-'));
-  agentDir = await mkdtemp(path.join(os.tmpdir(), 'hx-metrics-agent-'));
-  process.env.HORCRUX_DATA_DIR = consoleDir;
-  process.env.NEXTAUTH_SECRET = randomBytes(36).toString('base64url');
-  resetEnvCache();
-  t = await openTestDb('pglite');
-  await completeSetup(
-    t.db,
-    { clusterName: 'hx-metrics', username: 'admin', password: 'admin password 1', email: '' },
-    { ip: '127.0.0.1' },
-  );
-  agent = await createAgent({
-    dataDir: agentDir,
-    port: AGENT_PORT,
-    host: '127.0.0.1',
-    driver: 'qemu',
-    nodeName: NODE,
-    log: () => undefined,
-  });
-  expect(await registerLocalNode(t.db, agent.dataDir, agent.url)).toBe(NODE);
-  const snippets = path.join(agentDir, 'storage', 'local', 'snippets');
-  await mkdir(snippets, { recursive: true });
-  await copyFile(image.kernel, path.join(snippets, 'vmlinuz'));
-  await copyFile(image.initrd, path.join(snippets, 'initrd.gz'));
+  hx = await openQemuConsole('hx-metrics');
+  agent = await hx.addNode(NODE);
+  await hx.addKernel(agent);
 });
 
 afterAll(async () => {
   for (const s of serials) s.close();
-  await agent?.close().catch(() => undefined);
-  for (const name of (await readdir(agent?.runDir ?? '/nonexistent').catch(() => [])).filter((n) =>
-    n.endsWith('.pid'),
-  )) {
-    const pid = await readPidFile(path.join(agent.runDir, name));
-    if (pid !== null && (await isAlive(pid))) process.kill(pid, 'SIGKILL');
-  }
-  delete (globalThis as Record<symbol, unknown>)[dbKey];
-  await t?.close();
-  for (const dir of [agentDir, consoleDir]) if (dir) await rm(dir, { recursive: true, force: true });
+  await hx?.close();
 });
-
-async function taskDone(upid: string): Promise<string> {
-  for (let i = 0; i < 600; i++) {
-    const log = await admin().task.log({ upid });
-    if (log.status !== 'running') return log.status;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`task ${upid} still running`);
-}
 
 async function bootGuest(vmid: number, spin: number): Promise<void> {
   const create = await admin().vm.create({
@@ -110,9 +60,9 @@ async function bootGuest(vmid: number, spin: number): Promise<void> {
       cmdline: `console=ttyS0 horcrux.spin=${spin}`,
     },
   });
-  expect(await taskDone(create.upid)).toBe('OK');
+  expect((await taskDone(hx.db, create.upid)).status).toBe('OK');
   const start = await admin().vm.action({ vmid, action: 'start' });
-  expect(await taskDone(start.upid)).toBe('OK');
+  expect((await taskDone(hx.db, start.upid)).status).toBe('OK');
   const serial = await SerialReader.connect(path.join(agent.runDir, `${vmid}.serial`));
   serials.push(serial);
   await serial.waitFor(/HORCRUX-TEST-GUEST READY/, 120_000);
@@ -133,8 +83,8 @@ describe('guest CPU on the graphs, from real QEMU guests', () => {
   it('a spinning guest shows about one CPU, an idle one about none', { timeout: 400_000 }, async () => {
     await bootGuest(100, 1);
     await bootGuest(101, 0);
-    await syncNode(t.db, NODE);
-    const collector = new MetricsCollector(t.db);
+    await syncNode(hx.db, NODE);
+    const collector = new MetricsCollector(hx.db);
     // A point at t covers the 10 s before t: only points wholly after both guests were READY count.
     const after = Math.floor(Date.now() / 10_000) * 10 + 20;
     const reference = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
@@ -182,7 +132,7 @@ describe('guest CPU on the graphs, from real QEMU guests', () => {
     expect(n.memTotal).toBeGreaterThan(0);
 
     // The dashboard ranks the spinning guest first by CPU (the heartbeat keeps the node online).
-    await syncNode(t.db, NODE);
+    await syncNode(hx.db, NODE);
     await collector.collect(NODE);
     const dash = await admin().metrics.dashboard();
     expect(dash.topCpu[0]?.vmid).toBe(100);
@@ -191,11 +141,11 @@ describe('guest CPU on the graphs, from real QEMU guests', () => {
   });
 
   it('refuses a guest the user may not audit, and out-of-range input, with a clear error', async () => {
-    await t.db.user.create({ data: { id: 'viewer@local', name: 'viewer', realmId: 'local' } });
-    await t.db.aclEntry.create({
+    await hx.db.user.create({ data: { id: 'viewer@local', name: 'viewer', realmId: 'local' } });
+    await hx.db.aclEntry.create({
       data: { path: '/vms/101', ugidType: 'user', ugid: 'viewer@local', roleId: 'PVEAuditor', propagate: true },
     });
-    const viewer = callerFor(t.db, sessionActor('viewer@local'));
+    const viewer = callerFor(hx.db, sessionActor('viewer@local'));
     expect(seriesPoints(await viewer.metrics.guest({ vmid: 101, range: 'hour' })).length).toBe(360);
     const refused = await viewer.metrics.guest({ vmid: 100, range: 'hour' }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(TRPCError);
