@@ -1,12 +1,14 @@
 'use client';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
+import { useState } from 'react';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { DataTable, type Column } from '@/components/ui/data-table';
 import { formatDateTime } from '@/components/ui/format';
 import { Section } from '@/components/ui/section';
 import { useTRPC } from '@/components/trpc';
+import { RemoveNodeDialog } from './remove-node-dialog';
 
 type Row = {
   name: string;
@@ -16,12 +18,14 @@ type Row = {
   facts: { qemuVersion: string | null; kvm: { usable: boolean } } | null;
 };
 
-/** Datacenter → Nodes: the cluster's nodes and "Add node" (a one-time join token and its command). */
+/** Datacenter → Nodes: the cluster's nodes, "Add node" (a one-time join token and its command) and removal. */
 export function NodesPanel() {
   const trpc = useTRPC();
   const nodes = useQuery(trpc.node.list.queryOptions(undefined, { refetchInterval: 5000 }));
   const info = useQuery(trpc.cluster.info.queryOptions());
   const join = useMutation(trpc.node.createJoinToken.mutationOptions());
+  const [removing, setRemoving] = useState<Row | null>(null);
+  const canModify = info.data?.can.addNode ?? false;
   const columns: Column<Row>[] = [
     {
       key: 'name',
@@ -49,7 +53,7 @@ export function NodesPanel() {
       <Section
         title="Nodes"
         actions={
-          info.data?.can.addNode && (
+          canModify && (
             <Button onClick={() => join.mutate({ consoleUrl: window.location.origin })} disabled={join.isPending}>
               Add node
             </Button>
@@ -63,8 +67,22 @@ export function NodesPanel() {
           columns={columns}
           rowKey={(n) => n.name}
           empty="No nodes have joined yet."
+          actions={
+            canModify
+              ? (n) => (
+                  <Button variant="ghost" aria-label={`Remove node ${n.name}`} onClick={() => setRemoving(n)}>
+                    Remove
+                  </Button>
+                )
+              : undefined
+          }
         />
       </Section>
+      <RemoveNodeDialog
+        node={removing?.name ?? null}
+        offline={removing?.status === 'offline'}
+        onClose={() => setRemoving(null)}
+      />
       {join.error && <Alert>{join.error.message}</Alert>}
       {join.data && (
         <Section title="Join a new node">
