@@ -8,6 +8,26 @@ import { useMetricSeries } from './use-metric-series';
 
 export type ChartSpec = { title: string; unit: Unit; lines: ChartLine[] };
 
+/** Network traffic and disk IO: the same series for nodes and guests. */
+export const IO_CHARTS: ChartSpec[] = [
+  {
+    title: 'Network traffic',
+    unit: 'bytesPerSecond',
+    lines: [
+      { key: 'netIn', label: 'In', color: '#0891b2' },
+      { key: 'netOut', label: 'Out', color: '#9333ea' },
+    ],
+  },
+  {
+    title: 'Disk IO',
+    unit: 'bytesPerSecond',
+    lines: [
+      { key: 'diskRead', label: 'Read', color: '#ea580c' },
+      { key: 'diskWrite', label: 'Write', color: '#4f46e5' },
+    ],
+  },
+];
+
 /** The graphs of a node or a guest, with the range picker; live while open. */
 export function GraphPanel({
   target,

@@ -1,5 +1,5 @@
 'use client';
-import { GraphPanel, type ChartSpec } from '@/components/charts/graph-panel';
+import { GraphPanel, IO_CHARTS, type ChartSpec } from '@/components/charts/graph-panel';
 
 const CHARTS: ChartSpec[] = [
   {
@@ -18,22 +18,7 @@ const CHARTS: ChartSpec[] = [
       { key: 'maxmem', label: 'Configured', color: '#64748b', line: true },
     ],
   },
-  {
-    title: 'Network traffic',
-    unit: 'bytesPerSecond',
-    lines: [
-      { key: 'netIn', label: 'In', color: '#0891b2' },
-      { key: 'netOut', label: 'Out', color: '#9333ea' },
-    ],
-  },
-  {
-    title: 'Disk IO',
-    unit: 'bytesPerSecond',
-    lines: [
-      { key: 'diskRead', label: 'Read', color: '#ea580c' },
-      { key: 'diskWrite', label: 'Write', color: '#4f46e5' },
-    ],
-  },
+  ...IO_CHARTS,
 ];
 
 export function VmGraphs({ vmid }: { vmid: number }) {
