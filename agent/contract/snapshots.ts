@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ZDiskSlot, ZVmidParams } from './guests';
+import { ZDiskSlot, ZGuestConfig, ZVmidParams } from './guests';
 import { ZVolumeId } from './common';
 
 /**
@@ -39,6 +39,13 @@ export const ZSnapshotRecord = z.object({
   parent: ZSnapshotName.nullable(),
   /** The disks it was taken on. */
   disks: z.array(ZSnapshotDisk),
+  /**
+   * The guest's stored config when it was taken (the committed one, without
+   * pending changes), as Proxmox keeps a copy of the config in each snapshot
+   * section; a rollback puts it back. Absent in records written before
+   * Horcrux kept it: rolling back to those restores the disks only.
+   */
+  config: ZGuestConfig.optional(),
 });
 export type SnapshotRecord = z.infer<typeof ZSnapshotRecord>;
 

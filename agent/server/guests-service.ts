@@ -343,19 +343,29 @@ export class GuestsService {
         await this.d.driver.stop(vmid);
         ctx.log('stopped the guest');
       }
-      const g = await this.stored(vmid);
-      for (const disk of g.config.disks) {
+      for (const volume of await this.volumesOf(vmid)) {
         try {
-          await storageOf(this.d.storages, disk.volume, 'volume').deleteVolume(disk.volume);
-          ctx.log(`removed ${disk.volume}`);
+          await storageOf(this.d.storages, volume, 'volume').deleteVolume(volume);
+          ctx.log(`removed ${volume}`);
         } catch (e) {
-          ctx.warn(`could not remove ${disk.volume}: ${e instanceof Error ? e.message : String(e)}`);
+          ctx.warn(`could not remove ${volume}: ${e instanceof Error ? e.message : String(e)}`);
         }
       }
       await this.d.store.remove(vmid);
       await this.d.driver.forget(vmid);
       ctx.log(`guest ${vmid} deleted`);
     });
+  }
+
+  /**
+   * Every image volume of the guest: its disks, and the volumes it owns on
+   * each storage that its config does not name (a disk a rollback detached),
+   * as Proxmox destroys all of a VM's volumes.
+   */
+  private async volumesOf(vmid: number): Promise<string[]> {
+    const g = await this.stored(vmid);
+    const owned = await Promise.all([...this.d.storages.values()].map((s) => s.imagesOf(vmid)));
+    return [...new Set([...g.config.disks.map((d) => d.volume), ...owned.flat()])];
   }
 
   /** True when a guest's config uses the volume (then it must not be deleted). */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { configSummary } from '../contract/config-summary';
 import type { GuestConfig } from '../contract/guests';
 import {
   ZCreateSnapshotInput,
@@ -18,7 +19,7 @@ import type { TaskContext, TaskRunner } from '../tasks/runner';
 import { AgentError } from './errors';
 import { applyPending, type GuestStore } from './guest-store';
 import { lockOf } from './guests-service';
-import { storageOf, toDriverConfig, type Storages } from './resolve';
+import { assertVolumesExist, storageOf, toDriverConfig, type Storages } from './resolve';
 
 type Deps = {
   driver: GuestDriver;
@@ -33,6 +34,8 @@ type DiskState = {
   slot: DiskSlot;
   volume: string;
   snapshots: { name: string; dateSec: number; vmStateSize: number }[];
+  /** In the guest's config; false for a volume only recorded snapshots name (a disk a rollback detached). */
+  attached: boolean;
 };
 
 function message(e: unknown): string {
@@ -94,27 +97,49 @@ export class SnapshotsService {
     return null;
   }
 
-  /** What each disk's image holds now: QMP for a running guest, `qemu-img info -U` for a stopped one. */
-  private async onDisk(config: GuestConfig, running: boolean): Promise<DiskState[]> {
+  /** The snapshots an image holds (`qemu-img info -U`); none when the volume or its storage is gone. */
+  private async imageSnapshots(volume: string): Promise<DiskState['snapshots']> {
+    try {
+      return await storageOf(this.d.storages, volume, 'volume').imageSnapshots(volume);
+    } catch {
+      return [];
+    }
+  }
+
+  /**
+   * What each disk's image holds now: QMP for a running guest, `qemu-img info
+   * -U` for a stopped one. Volumes that recorded snapshots name but the config
+   * does not (detached by a rollback to a snapshot taken before they were
+   * added) are read from their images, so their snapshots are not reported missing.
+   */
+  private async onDisk(config: GuestConfig, running: boolean, tree: SnapshotTree): Promise<DiskState[]> {
     const caps = await this.d.driver.capabilities();
-    if (!caps.snapshots) return config.disks.map((d) => ({ slot: d.slot, volume: d.volume, snapshots: [] }));
+    if (!caps.snapshots)
+      return config.disks.map((d) => ({ slot: d.slot, volume: d.volume, snapshots: [], attached: true }));
+    const attached = new Set(config.disks.map((d) => d.volume));
+    const detached = new Map<string, SnapshotDisk>();
+    for (const d of tree.list.flatMap((snap) => snap.disks)) if (!attached.has(d.volume)) detached.set(d.volume, d);
+    const fromImages = (disks: SnapshotDisk[], isAttached: boolean) =>
+      Promise.all(
+        disks.map(async (d) => ({
+          slot: d.slot,
+          volume: d.volume,
+          snapshots: await this.imageSnapshots(d.volume),
+          attached: isAttached,
+        })),
+      );
+    const others = await fromImages([...detached.values()], false);
     if (running && this.d.live) {
       const live = new Map((await this.d.live.disks(config.vmid)).map((d) => [d.slot, d]));
-      return config.disks.map((d) => ({
+      const inQemu = config.disks.map((d) => ({
         slot: d.slot,
         volume: d.volume,
         snapshots: live.get(d.slot)?.snapshots ?? [],
+        attached: true,
       }));
+      return [...inQemu, ...others];
     }
-    return Promise.all(
-      config.disks.map(async (d) => ({
-        slot: d.slot,
-        volume: d.volume,
-        snapshots: await storageOf(this.d.storages, d.volume, 'volume')
-          .imageSnapshots(d.volume)
-          .catch(() => []),
-      })),
-    );
+    return [...(await fromImages(config.disks, true)), ...others];
   }
 
   private reconcile(
@@ -125,17 +150,19 @@ export class SnapshotsService {
       disks.some((d) => d.volume === disk.volume && d.snapshots.some((s) => s.name === name));
     const snapshots = tree.list.map((s) => ({ ...s, missing: s.disks.filter((disk) => !has(disk, s.name)) }));
     const recorded = new Set(tree.list.map((s) => s.name));
-    const unrecorded = disks.flatMap((d) =>
-      d.snapshots
-        .filter((s) => !recorded.has(s.name))
-        .map((s) => ({
-          name: s.name,
-          slot: d.slot,
-          volume: d.volume,
-          snaptime: s.dateSec,
-          vmstateBytes: s.vmStateSize,
-        })),
-    );
+    const unrecorded = disks
+      .filter((d) => d.attached)
+      .flatMap((d) =>
+        d.snapshots
+          .filter((s) => !recorded.has(s.name))
+          .map((s) => ({
+            name: s.name,
+            slot: d.slot,
+            volume: d.volume,
+            snaptime: s.dateSec,
+            vmstateBytes: s.vmStateSize,
+          })),
+      );
     return { snapshots, unrecorded };
   }
 
@@ -144,7 +171,7 @@ export class SnapshotsService {
     const running = await this.isRunning(vmid);
     const reason = await this.refusal(g.config);
     const caps = await this.d.driver.capabilities();
-    const { snapshots, unrecorded } = this.reconcile(g.snapshots, await this.onDisk(g.config, running));
+    const { snapshots, unrecorded } = this.reconcile(g.snapshots, await this.onDisk(g.config, running, g.snapshots));
     return {
       vmid,
       running,
@@ -184,8 +211,8 @@ export class SnapshotsService {
       throw new AgentError('CONFLICT', `name: guest ${vmid} has a snapshot named ${input.name} already`, {
         field: 'name',
       });
-    const onDisk = await this.onDisk(g.config, running);
-    const clash = onDisk.find((d) => d.snapshots.some((s) => s.name === input.name));
+    const onDisk = await this.onDisk(g.config, running, g.snapshots);
+    const clash = onDisk.find((d) => d.attached && d.snapshots.some((s) => s.name === input.name));
     if (clash)
       throw new AgentError(
         'CONFLICT',
@@ -245,6 +272,7 @@ export class SnapshotsService {
         vmstateSlot: vmstate ? slots[0]! : null,
         parent: cur.snapshots.parent,
         disks,
+        config: cur.config,
       };
       await this.writeTree(vmid, (t) => ({ parent: record.name, list: [...t.list, record] }));
       ctx.log(`snapshot ${input.name} recorded (parent: ${record.parent ?? 'none'})`);
@@ -270,50 +298,136 @@ export class SnapshotsService {
     const reason = await this.refusal(g.config);
     if (reason) throw new AgentError('CONFLICT', `cannot roll back guest ${vmid}: ${reason}`);
     const { snap } = await this.recordOf(vmid, name);
+    await this.assertRestorable(g.config, snap);
+
+    return this.task('qmrollback', vmid, user, async (ctx) => {
+      if (!snap.config)
+        ctx.warn(
+          `${name} was taken before Horcrux kept the VM's configuration with a snapshot: its disks${snap.vmstate ? ' and RAM state' : ''} are rolled back, the configuration stays as it is`,
+        );
+      // As Proxmox: a rollback always starts from a stopped guest.
+      if (await this.isRunning(vmid)) {
+        await this.d.driver.stop(vmid);
+        ctx.log(
+          snap.vmstate
+            ? `stopped the guest: RAM state loads only into a machine started with ${name}'s hardware`
+            : `stopped the guest: ${name} holds no RAM state, so the guest cannot continue where it was`,
+        );
+      }
+      // Disks (and RAM) first, the config after: a failure leaves the stored config as it was.
+      if (snap.vmstate) await this.loadWithMemory(vmid, snap, ctx);
+      else await this.applyStopped(name, snap.disks, ctx);
+      await this.restoreConfig(vmid, snap, ctx);
+      if (snap.vmstate) {
+        if ((await this.d.driver.status(vmid)).state === 'paused') await this.d.driver.resume(vmid);
+        ctx.log('guest is running');
+      } else if (input.start) {
+        const s = await this.d.driver.start(await this.startConfig(vmid, ctx));
+        ctx.log(`started, pid ${s.pid ?? '?'}`);
+      }
+    });
+  }
+
+  /**
+   * Refuses, before any task, a rollback that cannot succeed: a disk's volume
+   * deleted since, a snapshot missing from an image, RAM state on a node
+   * that cannot load it or (in records without a config) into disks that are
+   * not attached as they were.
+   */
+  private async assertRestorable(current: GuestConfig, snap: Snapshot): Promise<void> {
+    const { name } = snap;
+    const gone: SnapshotDisk[] = [];
+    for (const d of snap.disks) if (!(await this.volumeExists(d.volume))) gone.push(d);
+    if (gone.length > 0) {
+      throw new AgentError(
+        'CONFLICT',
+        `snapshot ${name} cannot be rolled back to: the volume of ${gone.map((d) => `${d.slot} (${d.volume})`).join(', ')} no longer exists (delete the snapshot to clean up its record)`,
+      );
+    }
     if (snap.missing.length > 0) {
       throw new AgentError(
         'CONFLICT',
         `snapshot ${name} is missing on ${snap.missing.map((m) => `${m.slot} (${m.volume})`).join(', ')}; it cannot be rolled back to (delete it to clean up the record)`,
       );
     }
-    if (snap.vmstate && !this.d.live) throw new AgentError('CONFLICT', 'this node cannot load RAM state');
+    if (!snap.vmstate) return;
+    if (!this.d.live) throw new AgentError('CONFLICT', 'this node cannot load RAM state');
+    if (snap.config) {
+      // The guest starts with the snapshot's config to load the RAM state: its CD-ROM and kernel must exist.
+      await assertVolumesExist({ cdrom: snap.config.cdrom, kernel: snap.config.kernel }, this.d.storages).catch(
+        (e: unknown) => {
+          throw new AgentError('CONFLICT', `snapshot ${name} cannot be rolled back to: ${message(e)}`);
+        },
+      );
+      return;
+    }
+    const unattached = snap.disks.filter((d) => !current.disks.some((c) => c.slot === d.slot && c.volume === d.volume));
+    if (unattached.length > 0) {
+      throw new AgentError(
+        'CONFLICT',
+        `snapshot ${name} has no recorded configuration and ${unattached.map((d) => `${d.slot} (${d.volume})`).join(', ')} is not attached as it was; its RAM state cannot be loaded`,
+      );
+    }
+  }
 
-    return this.task('qmrollback', vmid, user, async (ctx) => {
-      const slots = snap.disks.map((d) => d.slot);
-      let running = await this.isRunning(vmid);
-      if (snap.vmstate) {
-        const live = this.live();
-        const vmstateSlot = snap.vmstateSlot ?? slots[0]!;
-        let startedHere = false;
-        if (!running) {
-          await this.d.driver.start(await this.startConfig(vmid, ctx), { paused: true });
-          startedHere = true;
-          ctx.log('started the guest paused to load the RAM state');
-        }
-        try {
-          await live.load(vmid, name, slots, vmstateSlot);
-        } catch (e) {
-          if (startedHere) await this.d.driver.stop(vmid).catch(() => undefined);
-          throw e;
-        }
-        ctx.log(`loaded ${name} with its RAM state (snapshot-load)`);
-        if ((await this.d.driver.status(vmid)).state === 'paused') await this.d.driver.resume(vmid);
-        ctx.log('guest is running');
-      } else {
-        if (running) {
-          await this.d.driver.stop(vmid);
-          ctx.log(`stopped the guest: ${name} holds no RAM state, so the guest cannot continue where it was`);
-          running = false;
-        }
-        await this.applyStopped(name, snap.disks, ctx);
-        if (input.start) {
-          const s = await this.d.driver.start(await this.startConfig(vmid, ctx));
-          ctx.log(`started, pid ${s.pid ?? '?'}`);
-        }
-      }
-      await this.writeTree(vmid, (t) => ({ ...t, parent: name }));
-      ctx.log(`current position: ${name}`);
-    });
+  private async volumeExists(volume: string): Promise<boolean> {
+    try {
+      await storageOf(this.d.storages, volume, 'volume').assertExists(volume, 'volume', 'images');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Starts the stopped guest paused with the snapshot's config (the current
+   * one for records without a config) and loads the snapshot into it; stops
+   * it again when the load fails.
+   */
+  private async loadWithMemory(vmid: number, snap: Snapshot, ctx: TaskContext): Promise<void> {
+    const live = this.live();
+    const config = snap.config ? toDriverConfig(snap.config, this.d.storages) : await this.startConfig(vmid, ctx);
+    await this.d.driver.start(config, { paused: true });
+    ctx.log(`started the guest paused${snap.config ? ` with ${snap.name}'s configuration` : ''} to load the RAM state`);
+    const slots = snap.disks.map((d) => d.slot);
+    try {
+      await live.load(vmid, snap.name, slots, snap.vmstateSlot ?? slots[0]!);
+    } catch (e) {
+      await this.d.driver.stop(vmid).catch(() => undefined);
+      ctx.log('the guest is left stopped; its stored configuration was not replaced');
+      throw e;
+    }
+    ctx.log(`loaded ${snap.name} with its RAM state (snapshot-load)`);
+  }
+
+  /**
+   * Makes the snapshot's config the stored one (pending changes dropped, as
+   * Proxmox does) and the snapshot the current position, in one write. A
+   * disk added after the snapshot is detached, its volume kept: Horcrux has
+   * no unused-disk entries (Proxmox's `unusedN`).
+   */
+  private async restoreConfig(vmid: number, snap: Snapshot, ctx: TaskContext): Promise<void> {
+    const cur = await this.stored(vmid);
+    const tree = { ...cur.snapshots, parent: snap.name };
+    if (!snap.config) {
+      await this.d.store.put(vmid, { config: cur.config, pending: cur.pending, snapshots: tree });
+      ctx.log(`current position: ${snap.name}`);
+      return;
+    }
+    const config = snap.config;
+    for (const d of cur.config.disks.filter((c) => !config.disks.some((s) => s.volume === c.volume))) {
+      const users = cur.snapshots.list.filter((s) => s.disks.some((sd) => sd.volume === d.volume)).map((s) => s.name);
+      ctx.log(
+        `${d.slot} (${d.volume}) was added after ${snap.name}: detached from the guest; its volume ${d.volume} is kept on storage ${d.volume.split(':')[0]} ` +
+          (users.length
+            ? `(snapshots ${users.join(', ')} still use it)`
+            : '(no snapshot uses it: delete it there to free the space)'),
+      );
+    }
+    if (cur.pending) ctx.log(`dropped pending changes: ${Object.keys(cur.pending).join(', ')}`);
+    await this.d.store.put(vmid, { config, pending: null, snapshots: tree });
+    ctx.log(`configuration of ${snap.name} restored: ${configSummary(config)}`);
+    ctx.log(`current position: ${snap.name}`);
   }
 
   /** The config to start with, pending changes applied and committed (as a normal start does). */
@@ -380,18 +494,18 @@ export class SnapshotsService {
     return this.task('qmdelsnapshot', vmid, user, async (ctx) => {
       if (holding.length === 0) {
         ctx.log(`${name} is on none of the guest's disks any more; removing its record only`);
-      } else if (await this.isRunning(vmid)) {
-        await this.live().delete(
-          vmid,
-          name,
-          holding.map((d) => d.slot),
-        );
-        ctx.log(`deleted ${name} from ${holding.map((d) => d.slot).join(', ')} (snapshot-delete)`);
-      } else {
-        for (const d of holding) {
-          await storageOf(this.d.storages, d.volume, 'volume').snapshotImage('delete', d.volume, name);
-          ctx.log(`${d.slot} (${d.volume}): deleted ${name}`);
-        }
+      }
+      // A running QEMU deletes from the disks it has open; qemu-img from the others (also detached volumes).
+      const slotOf = new Map((await this.stored(vmid)).config.disks.map((d) => [d.volume, d.slot]));
+      const inQemu = (await this.isRunning(vmid)) ? holding.filter((d) => slotOf.has(d.volume)) : [];
+      if (inQemu.length > 0) {
+        const slots = inQemu.map((d) => slotOf.get(d.volume)!);
+        await this.live().delete(vmid, name, slots);
+        ctx.log(`deleted ${name} from ${slots.join(', ')} (snapshot-delete)`);
+      }
+      for (const d of holding.filter((h) => !inQemu.includes(h))) {
+        await storageOf(this.d.storages, d.volume, 'volume').snapshotImage('delete', d.volume, name);
+        ctx.log(`${d.slot} (${d.volume}): deleted ${name}`);
       }
       if (snap) {
         await this.writeTree(vmid, (t) => unlinkSnapshot(t, name));

@@ -101,10 +101,7 @@ export class DirStorage {
         for (const dir of await readdirSafe(path.join(this.root, 'images'))) {
           const vmid = Number(dir);
           if (!/^[0-9]+$/.test(dir) || !isValidVmid(vmid)) continue;
-          for (const name of await readdirSafe(path.join(this.root, 'images', dir))) {
-            const volid = `${this.id}:${dir}/${name}`;
-            if (parseVolumeId(volid)) out.push(await this.volume(volid));
-          }
+          for (const volid of await this.imagesOf(vmid)) out.push(await this.volume(volid));
         }
       } else {
         for (const name of await readdirSafe(path.join(this.root, SUBDIR[kind]))) {
@@ -114,6 +111,15 @@ export class DirStorage {
       }
     }
     return out;
+  }
+
+  /**
+   * The ids of the image volumes a guest owns on this storage (`images/<vmid>/`),
+   * attached to its config or not.
+   */
+  async imagesOf(vmid: number): Promise<string[]> {
+    const names = await readdirSafe(path.join(this.root, 'images', String(vmid)));
+    return names.map((name) => `${this.id}:${vmid}/${name}`).filter((volid) => parseVolumeId(volid) !== null);
   }
 
   /** One volume with its sizes; images are read with `qemu-img info`. */

@@ -4,7 +4,8 @@ import { ConfirmButton } from '@/components/access/confirm-button';
 import { Button } from '@/components/ui/button';
 import type { TreeSnapshot } from './tree-layout';
 
-export type DetailsSnapshot = TreeSnapshot & { missingOn: string[] };
+/** `hardware`: the one-line summary of the VM config the snapshot recorded; null in records without one. */
+export type DetailsSnapshot = TreeSnapshot & { missingOn: string[]; hardware: string | null };
 
 /** The selected snapshot: its facts, its description (editable), rollback and delete. */
 export function SnapshotDetails({
@@ -34,6 +35,8 @@ export function SnapshotDetails({
         <dd>{new Date(snap.snaptime * 1000).toLocaleString()}</dd>
         <dt className="text-slate-500">RAM state</dt>
         <dd>{snap.vmstate ? 'yes (rollback resumes the guest running)' : 'no (rollback leaves the guest stopped)'}</dd>
+        <dt className="text-slate-500">Hardware</dt>
+        <dd>{snap.hardware ?? 'not recorded (a rollback restores the disks only)'}</dd>
         <dt className="text-slate-500">Parent</dt>
         <dd>{snap.parent ?? 'none (a root)'}</dd>
         <dt className="text-slate-500">Position</dt>

@@ -1,6 +1,7 @@
 'use client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
+import { configSummary } from '@/agent/contract/config-summary';
 import { TaskViewer } from '@/components/tasks/task-viewer';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
@@ -90,6 +91,7 @@ export function VmSnapshots({ vmid }: { vmid: number }) {
               snap={{
                 ...snapshots.find((s) => s.name === sel.name)!,
                 missingOn: sel.missing.map((m) => `${m.slot} (${m.volume})`),
+                hardware: sel.config ? configSummary(sel.config) : null,
               }}
               isCurrent={data.parent === sel.name}
               can={data.can}

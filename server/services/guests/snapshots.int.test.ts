@@ -1,3 +1,4 @@
+import { readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SerialReader } from '@/agent/drivers/qemu/test-helpers';
@@ -5,6 +6,7 @@ import { exec, ExecError } from '@/agent/lib/exec';
 import type { Agent } from '@/agent/server/agent';
 import { callerFor, fieldOf, refusal, sessionActor, taskDone } from '@/server/testing/caller';
 import { ADMIN, openQemuConsole, TEST_ISO, type QemuConsole } from '@/server/testing/qemu-console';
+import { syncNode } from '@/server/services/nodes/sync';
 import { listSnapshotEntries } from './snapshots';
 
 // Snapshots end to end: tRPC procedures (with their permission checks) → the
@@ -30,10 +32,10 @@ function imagePath(vmid: number, file = `vm-${vmid}-disk-0.qcow2`): string {
 }
 
 /** `qemu-io` on a stopped guest's image: writes a byte pattern, or checks it (false on a mismatch). */
-async function qemuIo(vmid: number, op: 'write' | 'read', pattern: number): Promise<boolean> {
+async function qemuIo(vmid: number, op: 'write' | 'read', pattern: number, file?: string): Promise<boolean> {
   const cmd = `${op} -P 0x${pattern.toString(16)} 0 64k`;
   try {
-    await exec('qemu-io', ['-f', 'qcow2', '-c', cmd, imagePath(vmid)]);
+    await exec('qemu-io', ['-f', 'qcow2', '-c', cmd, imagePath(vmid, file)]);
     return true;
   } catch (e) {
     if (e instanceof ExecError && op === 'read' && /Pattern verification failed/.test(e.stdout + e.stderr))
@@ -51,6 +53,38 @@ async function tree(vmid: number) {
     list: l,
   };
 }
+
+type GuestRecord = { config: { disks: object[] }; snapshots: { list: { name: string; config?: object }[] } };
+
+/** Changes the agent's record of a guest (`<data>/guests/<vmid>.json`) as a stopped agent's file would be. */
+async function editRecord(vmid: number, change: (r: GuestRecord) => void): Promise<void> {
+  const file = path.join(agent.dataDir, 'guests', `${vmid}.json`);
+  const stored = JSON.parse(await readFile(file, 'utf8')) as GuestRecord;
+  change(stored);
+  await writeFile(`${file}.new`, JSON.stringify(stored));
+  await rename(`${file}.new`, file);
+}
+
+/**
+ * A disk added to a stopped guest as a later "add disk" would leave it
+ * (Horcrux has no way to attach one yet): a new image on the local storage,
+ * holding `pattern`, and its entry in the agent's record of the guest.
+ */
+async function addDisk(vmid: number, slot: string, file: string, pattern: number): Promise<string> {
+  await exec('qemu-img', ['create', '-q', '-f', 'qcow2', imagePath(vmid, file), '8M']);
+  expect(await qemuIo(vmid, 'write', pattern, file)).toBe(true);
+  const volume = `local:${vmid}/${file}`;
+  await editRecord(vmid, (r) => r.config.disks.push({ slot, volume, format: 'qcow2' }));
+  return volume;
+}
+
+/** The guest as the console shows it, after the console caught up with its node. */
+async function shown(vmid: number) {
+  await syncNode(hx.db, NODE);
+  return admin().vm.get({ vmid });
+}
+
+const logText = (log: { lines: { t: string }[] }) => log.lines.map((l) => l.t).join('\n');
 
 async function createGuest(vmid: number, extra: Record<string, unknown> = {}) {
   await ok(
@@ -216,6 +250,71 @@ describe('snapshots of a stopped guest (qemu-img)', () => {
     });
     await ok(admin().snapshot.delete({ vmid, name: 'E' }));
   });
+
+  it('a rollback restores the config: memory as it was, a disk added since detached with its bytes kept', async () => {
+    await ok(admin().snapshot.create({ vmid, name: 'small' }));
+    await ok(admin().vm.update({ vmid, changes: { memoryMiB: 96 } }));
+    const added = await addDisk(vmid, 'scsi1', `vm-${vmid}-disk-1.qcow2`, 0x33);
+    await ok(admin().snapshot.create({ vmid, name: 'big' }));
+    const sizeBefore = (await stat(imagePath(vmid, `vm-${vmid}-disk-1.qcow2`))).size;
+
+    const log = logText(await ok(admin().snapshot.rollback({ vmid, name: 'small' })));
+    let g = await shown(vmid);
+    expect(g.config.memoryMiB).toBe(64);
+    expect(g.config.disks.map((d) => d.slot)).toEqual(['scsi0']);
+    expect(log).toContain(`scsi1 (${added}) was added after small: detached`);
+    expect(log).toContain(`its volume ${added} is kept on storage local (snapshots big still use it)`);
+    // The detached disk keeps its volume and its data.
+    const volumes = await admin().node.volumes({ node: NODE, storage: 'local', content: 'images' });
+    expect(volumes.map((v) => v.volid)).toContain(added);
+    expect(await qemuIo(vmid, 'read', 0x33, `vm-${vmid}-disk-1.qcow2`)).toBe(true);
+    expect((await stat(imagePath(vmid, `vm-${vmid}-disk-1.qcow2`))).size).toBe(sizeBefore);
+    // The snapshot taken with it is intact, and rolling back to it attaches it again.
+    const l = await admin().snapshot.list({ vmid });
+    expect(l.snapshots.find((s) => s.name === 'big')).toMatchObject({ missing: [], config: { memoryMiB: 96 } });
+    expect(l.unrecorded).toEqual([]);
+    await ok(admin().snapshot.rollback({ vmid, name: 'big' }));
+    g = await shown(vmid);
+    expect(g.config).toMatchObject({ memoryMiB: 96, disks: [{ slot: 'scsi0' }, { slot: 'scsi1', volume: added }] });
+    expect(await qemuIo(vmid, 'read', 0x33, `vm-${vmid}-disk-1.qcow2`)).toBe(true);
+
+    // A snapshot whose disk's volume is gone is refused before anything changes.
+    await ok(admin().snapshot.rollback({ vmid, name: 'small' }));
+    const aside = `${imagePath(vmid, `vm-${vmid}-disk-1.qcow2`)}.aside`;
+    await rename(imagePath(vmid, `vm-${vmid}-disk-1.qcow2`), aside);
+    try {
+      const e = await refusal(admin().snapshot.rollback({ vmid, name: 'big' }));
+      expect(e.code).toBe('CONFLICT');
+      expect(e.message).toContain(`the volume of scsi1 (${added}) no longer exists`);
+      expect((await tree(vmid)).current).toBe('small');
+    } finally {
+      await rename(aside, imagePath(vmid, `vm-${vmid}-disk-1.qcow2`));
+    }
+  });
+
+  it('a snapshot recorded before Horcrux kept configs: the rollback restores the disks only, and warns', async () => {
+    expect(await qemuIo(vmid, 'write', 0x55)).toBe(true);
+    await ok(admin().snapshot.create({ vmid, name: 'old' }));
+    // A record as written before snapshots kept the config.
+    await editRecord(vmid, (r) => delete r.snapshots.list.find((s) => s.name === 'old')?.config);
+    expect(await qemuIo(vmid, 'write', 0x44)).toBe(true);
+    await ok(admin().vm.update({ vmid, changes: { memoryMiB: 80 } }));
+
+    const { upid } = await admin().snapshot.rollback({ vmid, name: 'old' });
+    const log = await taskDone(hx.db, upid);
+    expect(log.status).toBe('WARNINGS: 1');
+    expect(logText(log)).toContain("old was taken before Horcrux kept the VM's configuration");
+    expect(await qemuIo(vmid, 'read', 0x55)).toBe(true);
+    expect((await shown(vmid)).config.memoryMiB).toBe(80);
+    expect((await tree(vmid)).current).toBe('old');
+  });
+
+  it('deleting the guest removes every volume of it, also a detached one', async () => {
+    expect((await shown(vmid)).config.disks).toHaveLength(1);
+    await ok(admin().vm.delete({ vmid }));
+    const volumes = await admin().node.volumes({ node: NODE, storage: 'local', content: 'images' });
+    expect(volumes.filter((v) => v.vmid === vmid)).toEqual([]);
+  });
 });
 
 describe('a guest on raw storage', () => {
@@ -256,9 +355,11 @@ describe('snapshots of a running guest (QMP jobs)', () => {
     // Change the guest's state: its heartbeat counter moves on.
     await serial.waitFor(new RegExp(`HEARTBEAT ${at + 4}\\b`), 60_000);
     const moved = serial.lastHeartbeat();
-    serial.text = '';
+    // As Proxmox, the rollback stops the guest and starts a new QEMU for the RAM state: a new serial socket.
+    serial.close();
     await ok(admin().snapshot.rollback({ vmid, name: 'live' }));
     expect(await agent.driver.status(vmid)).toMatchObject({ state: 'running', qmpStatus: 'running' });
+    serial = await SerialReader.connect(path.join(agent.runDir, `${vmid}.serial`));
     // The counter continues from the snapshot's moment, not from where it had got to.
     await serial.waitFor(/HEARTBEAT \d+/, 60_000);
     const resumed = Number(/HEARTBEAT (\d+)/.exec(serial.text)![1]);
@@ -286,6 +387,27 @@ describe('snapshots of a running guest (QMP jobs)', () => {
     serial = await SerialReader.connect(path.join(agent.runDir, `${vmid}.serial`));
     await serial.waitFor(/HEARTBEAT \d+/, 60_000);
     expect((await tree(vmid)).current).toBe('live');
+    await ok(admin().vm.action({ vmid, action: 'stop' }));
+  });
+
+  it("with RAM after a memory change: stops the guest, starts it with the snapshot's config, and it runs on from the snapshot", async () => {
+    await ok(admin().vm.update({ vmid, changes: { memoryMiB: 192 } }));
+    await ok(admin().vm.action({ vmid, action: 'start' }));
+    await ok(admin().vm.update({ vmid, changes: { cores: 2 } }));
+    expect((await shown(vmid)).pending).toEqual({ cores: 2 });
+
+    serial.close();
+    const log = logText(await ok(admin().snapshot.rollback({ vmid, name: 'live' })));
+    expect(log).toContain("stopped the guest: RAM state loads only into a machine started with live's hardware");
+    expect(log).toContain('dropped pending changes: cores');
+    const status = await agent.driver.status(vmid);
+    expect(status).toMatchObject({ state: 'running', qmpStatus: 'running' });
+    const argv = (await readFile(`/proc/${status.pid}/cmdline`, 'utf8')).split('\0');
+    expect(argv[argv.indexOf('-m') + 1]).toBe('160');
+    expect(await shown(vmid)).toMatchObject({ config: { memoryMiB: 160, cores: 1 }, pending: null });
+    // The guest lives on: its heartbeat shows on the serial console again.
+    serial = await SerialReader.connect(path.join(agent.runDir, `${vmid}.serial`));
+    await serial.waitFor(/HEARTBEAT \d+/, 60_000);
     await ok(admin().vm.action({ vmid, action: 'stop' }));
   });
 });
