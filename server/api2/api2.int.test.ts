@@ -262,6 +262,57 @@ describe('VMs: bad input and state', () => {
   });
 });
 
+describe('snapshots', () => {
+  const vmid = 122;
+  const get = async (path: string) => {
+    const r = await api(c, 'GET', `/nodes/${NODE}/qemu/${vmid}${path}`, { headers: admin });
+    return { status: r.status, statusText: r.statusText, data: r.json.data as Record<string, unknown> };
+  };
+  const task = async (method: 'POST' | 'PUT' | 'DELETE', path: string, body?: Record<string, string | number>) => {
+    const r = await api(c, method, `/nodes/${NODE}/qemu${path}`, { headers: admin, body });
+    expect(r.status, JSON.stringify(r.json)).toBe(200);
+    expect(await waitTask(r.json.data as string)).toMatchObject({ exitstatus: 'OK' });
+  };
+
+  it("answers a snapshot's VM config (snapshot/{name}/config and config?snapshot=), and a rollback restores it", async () => {
+    await task('POST', '', { vmid, name: 'snapcfg', memory: 160, cores: 1, scsi0: 'local:0.03125', net0: 'virtio' });
+    await task('POST', `/${vmid}/snapshot`, { snapname: 'before', description: 'before the change' });
+    const put = await api(c, 'PUT', `/nodes/${NODE}/qemu/${vmid}/config`, {
+      headers: admin,
+      body: { memory: 192, cores: 2 },
+    });
+    expect(put.status).toBe(200);
+
+    const section = await get('/snapshot/before/config');
+    expect(section.status).toBe(200);
+    expect(section.data).toMatchObject({
+      name: 'snapcfg',
+      memory: 160,
+      cores: 1,
+      scsi0: `local:${vmid}/vm-${vmid}-disk-0.qcow2,size=32M`,
+      net0: expect.stringMatching(/^virtio=BC:24:11/) as unknown,
+      description: 'before the change',
+      snaptime: expect.any(Number) as unknown,
+      vmstate: 0,
+    });
+    expect(section.data).not.toHaveProperty('parent');
+    expect(section.data).not.toHaveProperty('digest');
+
+    const now = await get('/config');
+    expect(now.data).toMatchObject({ memory: 192, cores: 2 });
+    const bySnapshot = await get('/config?snapshot=before');
+    expect(bySnapshot.status).toBe(200);
+    expect(bySnapshot.data).toEqual({ ...section.data, digest: now.data.digest });
+    const none = await get('/config?snapshot=nope');
+    expect(none.status).toBe(500);
+    expect(none.statusText).toContain('no snapshot named nope');
+
+    await task('POST', `/${vmid}/snapshot/before/rollback`);
+    expect((await get('/config')).data).toMatchObject({ memory: 160, cores: 1 });
+    await task('DELETE', `/${vmid}`);
+  });
+});
+
 describe('storage', () => {
   it('uploads an ISO as multipart and lists it as content', async () => {
     const image = await buildTestImage();

@@ -122,9 +122,17 @@ describe('python3-proxmoxer (Debian)', () => {
         expect.objectContaining({ name: 'before', description: 'before start', vmstate: 0 }),
         expect.objectContaining({ name: 'current', parent: 'before', running: 0 }),
       ]);
+      // The snapshot keeps the VM's config (memory 192 then), in Proxmox's format.
       expect(s.get('snapshot-config')).toMatchObject({
         description: 'before start',
         snaptime: expect.any(Number) as unknown,
+        memory: 192,
+        scsi0: `local:${vmid}/vm-${vmid}-disk-0.qcow2,size=32M`,
+      });
+      expect(s.get('config-of-snapshot')).toMatchObject({
+        memory: 192,
+        description: 'before start',
+        digest: expect.stringMatching(/^[0-9a-f]{40}$/) as unknown,
       });
       expect(s.get('start')).toMatchObject({ exitstatus: 'OK', type: 'qmstart' });
       expect(s.get('status-running')).toMatchObject({ status: 'running', vmid, name: `pxr-${vmid}` });
@@ -133,6 +141,8 @@ describe('python3-proxmoxer (Debian)', () => {
       expect(s.get('stop')).toMatchObject({ exitstatus: 'OK', type: 'qmstop' });
       expect(s.get('status-stopped')).toMatchObject({ status: 'stopped' });
       expect(s.get('rollback')).toMatchObject({ exitstatus: 'OK', type: 'qmrollback' });
+      // memory was set to 224 after the snapshot: the rollback put the snapshot's config back.
+      expect(s.get('config-after-rollback')).toMatchObject({ memory: 192 });
       expect(s.get('delsnapshot')).toMatchObject({ exitstatus: 'OK', type: 'qmdelsnapshot' });
       expect(s.get('snapshots-after')).toEqual([expect.objectContaining({ name: 'current' })]);
       expect((s.get('log') as { n: number; t: string }[])[0]).toMatchObject({ n: 1, t: expect.any(String) as unknown });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ZNodeName } from '@/agent/contract/common';
 import type { GuestConfig, UpdateGuestInput } from '@/agent/contract/guests';
 import { applyPending } from '@/agent/server/guest-store';
+import { ZSnapshotName } from '@/agent/contract/snapshots';
 import type { Privilege } from '@/server/access/privileges';
 import {
   createGuest,
@@ -14,6 +15,7 @@ import {
   type GuestActionInput,
   type GuestRow,
 } from '@/server/services/guests/guests';
+import { getSnapshotEntry } from '@/server/services/guests/snapshots';
 import { listVolumes } from '@/server/services/nodes/storage';
 import { awaitTask } from '@/server/services/tasks/tasks';
 import { ApiError, paramErrorOf, toApiError } from '../errors';
@@ -70,17 +72,32 @@ function effectiveConfig(g: GuestRow, current = false): GuestConfig {
   return current ? g.config : applyPending(g.config, g.pending);
 }
 
-async function diskSizes(ctx: Ctx, g: GuestRow): Promise<Map<string, number>> {
+/** The sizes of the image volumes `config` (by default the guest's) names, by volume id. */
+async function diskSizes(ctx: Ctx, g: GuestRow, config: GuestConfig = g.config): Promise<Map<string, number>> {
   const vols = await listVolumes(ctx.db, ctx.actor, { node: g.node, storage: 'local', content: 'images' }).catch(
     () => [],
   );
-  const storages = new Set(g.config.disks.map((d) => d.volume.split(':')[0]!));
+  const storages = new Set(config.disks.map((d) => d.volume.split(':')[0]!));
   const more = await Promise.all(
     [...storages]
       .filter((s) => s !== 'local')
       .map((storage) => listVolumes(ctx.db, ctx.actor, { node: g.node, storage, content: 'images' }).catch(() => [])),
   );
   return new Map([...vols, ...more.flat()].map((v) => [v.volid, v.sizeBytes]));
+}
+
+/**
+ * A snapshot's section as Proxmox answers it: the VM config the snapshot
+ * recorded, formatted as GET config formats the guest's, with the snapshot's
+ * own fields (`description`, `snaptime`, `vmstate`, `parent`) over it.
+ * Snapshots taken before Horcrux kept a config answer their own fields only.
+ */
+export async function snapshotSection(ctx: Ctx, g: GuestRow, snapname: string): Promise<Record<string, unknown>> {
+  const { entry, config } = await getSnapshotEntry(ctx.db, ctx.actor, g.vmid, snapname);
+  const { name: _name, ...own } = entry;
+  if (!config) return own;
+  const { digest: _digest, ...vm } = toProxmoxConfig(config, await diskSizes(ctx, g, config));
+  return { ...vm, ...own };
 }
 
 async function changeConfig(
@@ -198,14 +215,15 @@ export const qemuEndpoints = [
     method: 'GET',
     path: '/nodes/{node}/qemu/{vmid}/config',
     access: perm(['VM.Audit']),
-    params: ZVm.extend({ current: zBool.optional(), snapshot: z.string().optional() }).strict(),
+    params: ZVm.extend({ current: zBool.optional(), snapshot: ZSnapshotName.optional() }).strict(),
     handler: async (ctx, p) => {
-      if (p.snapshot !== undefined)
-        throw paramErrorOf(
-          'snapshot',
-          'Horcrux keeps no VM config with a snapshot: read .../snapshot/{snapname}/config',
-        );
       const g = await guestOn(ctx, p.node, p.vmid);
+      // As Proxmox: the snapshot's section, with the digest of the guest's config.
+      if (p.snapshot !== undefined) {
+        const snapshot = p.snapshot;
+        const section = await mapped(() => snapshotSection(ctx, g, snapshot));
+        return { ...section, digest: configDigest(g.config) };
+      }
       return toProxmoxConfig(effectiveConfig(g, p.current), await diskSizes(ctx, g));
     },
   }),

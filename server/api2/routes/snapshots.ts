@@ -5,7 +5,6 @@ import type { Privilege } from '@/server/access/privileges';
 import {
   createSnapshot,
   deleteSnapshot,
-  getSnapshotEntry,
   listSnapshotEntries,
   rollbackSnapshot,
   updateSnapshotDescription,
@@ -13,7 +12,7 @@ import {
 import { toApiError } from '../errors';
 import { zBool, zInt } from '../params';
 import { endpoint } from '../types';
-import { guestOn } from './qemu';
+import { guestOn, snapshotSection } from './qemu';
 
 const ZVm = z.object({ node: ZNodeName, vmid: zInt(100, 999_999_999) });
 const ZSnap = ZVm.extend({ snapname: ZSnapshotName });
@@ -58,11 +57,10 @@ export const snapshotEndpoints = [
     path: '/nodes/{node}/qemu/{vmid}/snapshot/{snapname}/config',
     access: perm(['VM.Audit']),
     params: ZSnap.strict(),
-    /** The snapshot's own fields (Horcrux keeps no copy of the VM config with a snapshot). */
+    /** The VM config the snapshot recorded and its own fields, as Proxmox's snapshot section. */
     handler: async (ctx, p) => {
-      await guestOn(ctx, p.node, p.vmid);
-      const { name: _name, ...entry } = await mapped(() => getSnapshotEntry(ctx.db, ctx.actor, p.vmid, p.snapname));
-      return entry;
+      const g = await guestOn(ctx, p.node, p.vmid);
+      return mapped(() => snapshotSection(ctx, g, p.snapname));
     },
   }),
   endpoint({

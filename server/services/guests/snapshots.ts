@@ -1,3 +1,4 @@
+import type { GuestConfig } from '@/agent/contract/guests';
 import type { SnapshotList } from '@/agent/contract/snapshots';
 import type { Actor } from '@/server/access/actor';
 import type { Db } from '@/server/db';
@@ -73,11 +74,22 @@ export async function listSnapshotEntries(db: Db, actor: Actor, vmid: number): P
   return toSnapshotEntries(await client.listSnapshots(vmid));
 }
 
-/** `GET .../snapshot/{name}/config`: one snapshot's entry; NOT_FOUND when the guest has no such snapshot. */
-export async function getSnapshotEntry(db: Db, actor: Actor, vmid: number, name: string): Promise<SnapshotEntry> {
-  const entry = (await listSnapshotEntries(db, actor, vmid)).find((e) => e.name === name && e.name !== 'current');
+/**
+ * `GET .../snapshot/{name}/config`: one snapshot's entry and the VM config it
+ * recorded (null for snapshots taken before Horcrux kept one); NOT_FOUND
+ * when the guest has no such snapshot.
+ */
+export async function getSnapshotEntry(
+  db: Db,
+  actor: Actor,
+  vmid: number,
+  name: string,
+): Promise<{ entry: SnapshotEntry; config: GuestConfig | null }> {
+  const node = await guestNode(db, vmid);
+  const list = await (await clientFor(db, node, actor.userid)).listSnapshots(vmid);
+  const entry = toSnapshotEntries(list).find((e) => e.name === name && e.name !== 'current');
   if (!entry) throw new AppError('NOT_FOUND', `VM ${vmid} has no snapshot named ${name}`, { field: 'name' });
-  return entry;
+  return { entry, config: list.snapshots.find((s) => s.name === name)?.config ?? null };
 }
 
 async function logged<T>(
