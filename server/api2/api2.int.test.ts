@@ -313,6 +313,27 @@ describe('snapshots', () => {
   });
 });
 
+describe('cluster config', () => {
+  it('DELETE /cluster/config/nodes/{node} refuses a node that holds a guest and names it; an unknown node too', async () => {
+    const vmid = 123;
+    const created = await api(c, 'POST', `/nodes/${NODE}/qemu`, {
+      headers: admin,
+      body: { vmid, name: 'keeps-node', memory: 64 },
+    });
+    expect(await waitTask(created.json.data as string)).toMatchObject({ exitstatus: 'OK' });
+    const held = await api(c, 'DELETE', `/cluster/config/nodes/${NODE}`, { headers: admin });
+    expect(held.status).toBe(500);
+    expect(held.statusText).toContain(`node ${NODE} still holds guests ${vmid}`);
+    expect(
+      ((await api(c, 'GET', '/nodes', { headers: admin })).json.data as { node: string }[]).map((n) => n.node),
+    ).toEqual([NODE]);
+    const unknown = await api(c, 'DELETE', '/cluster/config/nodes/nowhere', { headers: admin });
+    expect([unknown.status, unknown.statusText]).toEqual([500, 'no such node: nowhere']);
+    const gone = await api(c, 'DELETE', `/nodes/${NODE}/qemu/${vmid}`, { headers: admin });
+    expect(await waitTask(gone.json.data as string)).toMatchObject({ exitstatus: 'OK' });
+  });
+});
+
 describe('storage', () => {
   it('uploads an ISO as multipart and lists it as content', async () => {
     const image = await buildTestImage();
@@ -389,6 +410,8 @@ const PROXMOX_CHECKS: Record<string, string> = {
   'GET /nodes': 'authenticated',
   'GET /cluster/resources': 'authenticated',
   'GET /cluster/nextid': 'authenticated',
+  // Proxmox: root@pam only; Horcrux asks what its console's Remove asks.
+  'DELETE /cluster/config/nodes/{node}': '/ Sys.Modify',
   'GET /storage': 'authenticated',
   'GET /pools': 'authenticated',
   'GET /nodes/{node}/tasks': 'authenticated',

@@ -1,11 +1,13 @@
 import { z } from 'zod';
+import { ZNodeName } from '@/agent/contract/common';
 import { parseUpid } from '@/agent/contract/tasks';
 import type { Storage } from '@/agent/contract/storage';
 import { listPools } from '@/server/services/access/pools';
 import { listGuests, nextVmid, type GuestRow } from '@/server/services/guests/guests';
 import { listNodes, type NodeRow } from '@/server/services/nodes/nodes';
+import { removeNode } from '@/server/services/nodes/remove';
 import { listStorages } from '@/server/services/nodes/storage';
-import { paramErrorOf } from '../errors';
+import { paramErrorOf, toApiError } from '../errors';
 import { zInt } from '../params';
 import { endpoint, type Ctx } from '../types';
 
@@ -129,6 +131,22 @@ export const clusterEndpoints = [
           ...(await listPools(ctx.db, ctx.perms)).map((x) => ({ id: `pool/${x.pool}`, type: 'pool', pool: x.pool })),
         );
       return out;
+    },
+  }),
+  endpoint({
+    method: 'DELETE',
+    path: '/cluster/config/nodes/{node}',
+    // Proxmox: root@pam only. Horcrux: Sys.Modify on /, as its console's Remove.
+    access: { kind: 'check', check: { test: 'perm', path: '/', privileges: ['Sys.Modify'], any: false } },
+    params: z.object({ node: ZNodeName }).strict(),
+    /** `pvecm delnode`: refused while the node holds guests (node.remove). */
+    handler: async (ctx, p) => {
+      try {
+        await removeNode(ctx.db, { actor: ctx.actor, ip: ctx.ip }, { node: p.node });
+      } catch (e) {
+        throw toApiError(e);
+      }
+      return null;
     },
   }),
   endpoint({
