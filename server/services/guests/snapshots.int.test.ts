@@ -217,6 +217,12 @@ describe('snapshots of a stopped guest (qemu-img)', () => {
     const after = await tree(vmid);
     expect(after.edges).toEqual(before.edges);
     expect(after.current).toBe(before.current);
+    // Every attempt is in the audit log, refused ones with the reason.
+    const events = (await admin().access.audit.list({ action: 'vm.rollback' })).filter(
+      (e) => e.actor === ADMIN && e.target === String(vmid),
+    );
+    expect(events.some((e) => e.result === 'ok')).toBe(true);
+    expect(events.some((e) => e.result.startsWith('error: ') && e.result.includes(upid))).toBe(true);
   });
 
   it('flags a recorded snapshot missing on disk and shows an unrecorded one; refuses to roll back to the missing one', async () => {

@@ -2,9 +2,9 @@ import type { GuestConfig } from '@/agent/contract/guests';
 import type { SnapshotList } from '@/agent/contract/snapshots';
 import type { Actor } from '@/server/access/actor';
 import type { Db } from '@/server/db';
-import { AppError, isAppError } from '@/server/errors';
+import { AppError } from '@/server/errors';
 import type { Permissions } from '@/server/services/access/permissions';
-import { audit } from '@/server/services/audit/audit';
+import { audited } from '@/server/services/access/by';
 import { clientFor } from '@/server/services/nodes/nodes';
 import { guestNode, started } from './guests';
 
@@ -92,32 +92,6 @@ export async function getSnapshotEntry(
   return { entry, config: list.snapshots.find((s) => s.name === name)?.config ?? null };
 }
 
-async function logged<T>(
-  db: Db,
-  actor: Actor,
-  ip: string,
-  action: string,
-  vmid: number,
-  detail: Record<string, string | number | boolean>,
-  run: () => Promise<T>,
-): Promise<T> {
-  try {
-    const out = await run();
-    await audit(db, { actor: actor.userid, ip, action, target: String(vmid), result: 'ok', detail });
-    return out;
-  } catch (e) {
-    await audit(db, {
-      actor: actor.userid,
-      ip,
-      action,
-      target: String(vmid),
-      result: { error: isAppError(e) ? e.message : 'failed' },
-      detail,
-    }).catch(() => undefined);
-    throw e;
-  }
-}
-
 export type CreateSnapshotArgs = { name: string; description?: string; vmstate?: boolean };
 
 /** Takes a snapshot (task `qmsnapshot`); `vmstate` includes RAM state of a running guest. */
@@ -130,10 +104,17 @@ export async function createSnapshot(
 ): Promise<{ upid: string }> {
   const node = await guestNode(db, vmid);
   const client = await clientFor(db, node, actor.userid);
-  return logged(db, actor, ip, 'vm.snapshot', vmid, { name: input.name, vmstate: Boolean(input.vmstate) }, async () => {
-    const { upid } = await client.createSnapshot(vmid, input);
-    return started(db, client, node, upid);
-  });
+  return audited(
+    db,
+    { actor, ip },
+    'vm.snapshot',
+    String(vmid),
+    async () => {
+      const { upid } = await client.createSnapshot(vmid, input);
+      return started(db, client, node, upid);
+    },
+    { name: input.name, vmstate: Boolean(input.vmstate) },
+  );
 }
 
 /**
@@ -150,10 +131,17 @@ export async function rollbackSnapshot(
 ): Promise<{ upid: string }> {
   const node = await guestNode(db, vmid);
   const client = await clientFor(db, node, actor.userid);
-  return logged(db, actor, ip, 'vm.rollback', vmid, { name }, async () => {
-    const { upid } = await client.rollbackSnapshot(vmid, name, input);
-    return started(db, client, node, upid);
-  });
+  return audited(
+    db,
+    { actor, ip },
+    'vm.rollback',
+    String(vmid),
+    async () => {
+      const { upid } = await client.rollbackSnapshot(vmid, name, input);
+      return started(db, client, node, upid);
+    },
+    { name },
+  );
 }
 
 /** Deletes a snapshot (task `qmdelsnapshot`); its children are re-linked to its parent. */
@@ -166,10 +154,17 @@ export async function deleteSnapshot(
 ): Promise<{ upid: string }> {
   const node = await guestNode(db, vmid);
   const client = await clientFor(db, node, actor.userid);
-  return logged(db, actor, ip, 'vm.delsnapshot', vmid, { name }, async () => {
-    const { upid } = await client.deleteSnapshot(vmid, name);
-    return started(db, client, node, upid);
-  });
+  return audited(
+    db,
+    { actor, ip },
+    'vm.delsnapshot',
+    String(vmid),
+    async () => {
+      const { upid } = await client.deleteSnapshot(vmid, name);
+      return started(db, client, node, upid);
+    },
+    { name },
+  );
 }
 
 /** Changes a snapshot's description at once (no task, as Proxmox's `PUT .../snapshot/{name}/config`). */
@@ -183,7 +178,12 @@ export async function updateSnapshotDescription(
 ): Promise<void> {
   const node = await guestNode(db, vmid);
   const client = await clientFor(db, node, actor.userid);
-  await logged(db, actor, ip, 'vm.snapshot.config', vmid, { name }, () =>
-    client.updateSnapshot(vmid, name, { description }),
+  await audited(
+    db,
+    { actor, ip },
+    'vm.snapshot.config',
+    String(vmid),
+    () => client.updateSnapshot(vmid, name, { description }),
+    { name },
   );
 }
