@@ -1,20 +1,4 @@
-import { expect, type APIRequestContext, type Locator, type Page } from '@playwright/test';
-
-/** A tRPC call as the page's signed-in user (superjson on the wire). */
-export async function trpc(
-  request: APIRequestContext,
-  path: string,
-  input?: unknown,
-  method: 'GET' | 'POST' = 'POST',
-): Promise<{ status: number; body: { result?: { data: { json: unknown } }; error?: { json: { message: string } } } }> {
-  const res =
-    method === 'GET'
-      ? await request.get(
-          `/api/trpc/${path}${input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify({ json: input }))}`}`,
-        )
-      : await request.post(`/api/trpc/${path}`, { data: { json: input } });
-  return { status: res.status(), body: await res.json() };
-}
+import { expect, type Locator, type Page } from '@playwright/test';
 
 /** What the noVNC canvas shows: how many colours (up to 64) and a hash of its pixels. */
 export async function canvasStats(scope: Page | Locator): Promise<{ colours: number; hash: number; width: number }> {

@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { CONSOLE_CLOSE } from '@/agent/contract/console';
-import { canvasStats, consoleStatus, expectPixels, reuseTicketFromPage, trpc } from './console-helpers';
-import { signInAsAdmin, unique } from './helpers';
+import { canvasStats, consoleStatus, expectPixels, reuseTicketFromPage } from './console-helpers';
+import { signInAsAdmin, trpc, unique } from './helpers';
 
 const root = path.resolve(import.meta.dirname, '..');
 const iso = path.join(root, '.cache', 'test-image', 'test.iso');

@@ -1,23 +1,12 @@
-import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { expectPixels } from './console-helpers';
-import { signIn, signInAsAdmin, unique } from './helpers';
+import { signIn, signInAsAdmin, trpc, unique } from './helpers';
 
 test.describe.configure({ mode: 'serial' });
 
 const user = { name: unique('vmuser'), password: 'vm user password 1' };
 const userid = `${user.name}@local`;
 const vms: { mine: number; other: number } = { mine: 0, other: 0 };
-
-/** A tRPC call as the page's signed-in user (superjson on the wire). */
-async function trpc(request: APIRequestContext, path: string, input?: unknown, method: 'GET' | 'POST' = 'POST') {
-  const res =
-    method === 'GET'
-      ? await request.get(
-          `/api/trpc/${path}${input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify({ json: input }))}`}`,
-        )
-      : await request.post(`/api/trpc/${path}`, { data: { json: input } });
-  return { status: res.status(), body: (await res.json()) as { result?: { data: { json: unknown } } } };
-}
 
 async function createVm(page: Page, node: string, name: string): Promise<number> {
   const next = await trpc(page.request, 'vm.nextId', undefined, 'GET');
