@@ -168,10 +168,10 @@ export type CreateGuestInput = z.input<typeof ZCreateGuestInput>;
  * `PUT /guests/:vmid/config`: changes to the hardware. A stopped guest gets
  * them at once; a running one keeps them as pending until its next start or
  * reboot (Proxmox's pending section). `kernel: null` removes direct kernel boot.
- * Disks change through resize (and later attach/detach), not here.
- * `description`, `tags`, `ostype`: null removes them.
+ * Disks change through their own operations (ZAddDiskInput, detach, resize),
+ * not here. `description`, `tags`, `ostype`: null removes them.
  */
-export const ZUpdateGuestInput = z
+const ZGuestChanges = z
   .object({
     name: fields.name,
     cores: fields.cores,
@@ -190,12 +190,17 @@ export const ZUpdateGuestInput = z
     ostype: ZOsType.nullable(),
   })
   .partial()
-  .strict()
-  .refine((v) => Object.keys(v).length > 0, 'nothing to change');
+  .strict();
+export const ZUpdateGuestInput = ZGuestChanges.refine((v) => Object.keys(v).length > 0, 'nothing to change');
 export type UpdateGuestInput = z.input<typeof ZUpdateGuestInput>;
 
-/** Changes waiting for the next start, as stored (`kernel: null` = remove). */
-export type PendingChanges = z.infer<typeof ZUpdateGuestInput>;
+/**
+ * Changes waiting for the next start, as stored (`kernel: null` = remove):
+ * the update fields, and `disks`, the whole disk list the next start uses,
+ * when a disk was added while the guest ran (its volume exists already).
+ */
+export const ZPendingChanges = ZGuestChanges.extend({ disks: z.array(ZGuestDisk).max(32).optional() });
+export type PendingChanges = z.infer<typeof ZPendingChanges>;
 
 /** A guest's runtime status, read from the hypervisor at the time of the call. */
 export const ZGuestRuntime = z.object({
@@ -213,7 +218,7 @@ export const ZGuest = z.object({
   vmid: ZVmid,
   name: z.string(),
   config: ZGuestConfig,
-  pending: ZUpdateGuestInput.nullable(),
+  pending: ZPendingChanges.nullable(),
   runtime: ZGuestRuntime,
   /** The UPID of the task holding the guest, or null. */
   lock: z.string().nullable(),
@@ -250,6 +255,18 @@ export const ZResizeInput = z.object({
     .max(64 * 1024 * 1024),
 });
 export type ResizeInput = z.infer<typeof ZResizeInput>;
+
+/**
+ * `POST /guests/:vmid/disks`: adds a disk in a free slot, task `qmconfig`:
+ * a new volume `vm-<vmid>-disk-<n>` (ZNewDisk), or an image volume of this
+ * guest that no config uses (one detached earlier). A stopped guest gets it
+ * at once, a running one at its next start (pending).
+ */
+export const ZAddDiskInput = z.union([ZNewDisk.strict(), z.object({ slot: ZDiskSlot, volume: ZVolumeId }).strict()]);
+export type AddDiskInput = z.input<typeof ZAddDiskInput>;
+
+/** `POST /guests/:vmid/disks/:slot/detach`: the disk leaves the config (and the boot order); its volume is kept. */
+export const ZDiskParams = ZVmidParams.extend({ slot: ZDiskSlot });
 
 /** `DELETE /guests/:vmid?force=1`: refused while running unless forced (then stopped first). */
 export const ZDeleteQuery = z.object({

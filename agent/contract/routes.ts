@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { ZTaskRef } from './common';
 import {
+  ZAddDiskInput,
   ZCreateGuestInput,
   ZDeleteQuery,
+  ZDiskParams,
   ZGuest,
   ZGuestList,
   ZRebootInput,
@@ -138,6 +140,24 @@ export const agentRoutes = {
     params: ZVmidParams,
     query: none,
     body: ZResizeInput,
+    response: ZTaskRef,
+  }),
+  /** Task `qmconfig`: a new (or unused) volume in a free slot; pending while the guest runs. */
+  addDisk: route({
+    method: 'POST',
+    path: '/api/v1/guests/:vmid/disks',
+    params: ZVmidParams,
+    query: none,
+    body: ZAddDiskInput,
+    response: ZTaskRef,
+  }),
+  /** Task `qmconfig`: the disk leaves the config, its volume stays on the storage; the guest must be stopped. */
+  detachDisk: route({
+    method: 'POST',
+    path: '/api/v1/guests/:vmid/disks/:slot/detach',
+    params: ZDiskParams,
+    query: none,
+    body: emptyBody,
     response: ZTaskRef,
   }),
   /** Task `qmdestroy`: removes the guest and its image volumes. */

@@ -30,6 +30,10 @@ export type DriverCapabilities = {
   hardwareAcceleration: boolean;
 };
 
+/** Highest index per bus, as in Proxmox (ide0-3, sata0-5, scsi0-30, virtio0-15). */
+export const SLOT_LIMITS = { ide: 3, sata: 5, scsi: 30, virtio: 15 } as const;
+export type SlotBus = keyof typeof SLOT_LIMITS;
+
 /** Disk attachment slots, as Proxmox names them: bus plus index. */
 export type DiskSlot = `scsi${number}` | `virtio${number}` | `sata${number}` | `ide${number}`;
 

@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { ZGuestConfig, ZUpdateGuestInput, type GuestConfig, type PendingChanges } from '../contract/guests';
+import { ZGuestConfig, ZPendingChanges, type GuestConfig, type PendingChanges } from '../contract/guests';
 import { ZSnapshotTree, type SnapshotTree } from '../contract/snapshots';
 import { assertVmid } from '../lib/names';
 
@@ -9,7 +9,7 @@ import { assertVmid } from '../lib/names';
 export const ZStoredGuest = z.object({
   config: ZGuestConfig,
   /** Changes made while it ran, applied at the next start (Proxmox's pending section). */
-  pending: ZUpdateGuestInput.nullable(),
+  pending: ZPendingChanges.nullable(),
   /** The snapshot tree (parents, current position), which qcow2 does not store. */
   snapshots: ZSnapshotTree.default({ parent: null, list: [] }),
 });

@@ -1,17 +1,22 @@
 import os from 'node:os';
 import { z } from 'zod';
+import { parseVolumeId } from '../contract/common';
 import {
+  ZAddDiskInput,
   ZCreateGuestInput,
+  ZNewDisk,
   ZRebootInput,
   ZShutdownInput,
   ZUpdateGuestInput,
+  type AddDiskInput,
   type Guest,
   type GuestConfig,
+  type GuestDisk,
   type ResizeInput,
   type SimpleAction,
 } from '../contract/guests';
 import type { TaskType } from '../contract/tasks';
-import type { GuestDriver, GuestStatus } from '../drivers/types';
+import type { DiskSlot, GuestDriver, GuestStatus } from '../drivers/types';
 import type { TaskContext, TaskRunner } from '../tasks/runner';
 import { AgentError } from './errors';
 import { applyPending, mergePending, type GuestStore, type StoredGuest } from './guest-store';
@@ -27,8 +32,29 @@ import {
 } from './resolve';
 
 const MiB = 1024 * 1024;
+const MAX_DISKS = 32;
 
 type Deps = { driver: GuestDriver; store: GuestStore; storages: Storages; tasks: TaskRunner };
+
+/** Refuses a slot that holds a disk already, or ide2 while it holds the CD-ROM (assertSlots' rules). */
+function assertFreeSlot(config: GuestConfig, slot: DiskSlot): void {
+  const holder = config.disks.find((d) => d.slot === slot);
+  if (holder)
+    throw new AgentError('INVALID_INPUT', `slot: ${slot} holds ${holder.volume} already; choose a free slot`, {
+      field: 'slot',
+    });
+  const slots = [...config.disks.map((d) => d.slot), slot];
+  assertSlots(slots, config.cdrom !== null, (i) => (i === slots.length - 1 ? 'slot' : `disks.${i}.slot`));
+  if (config.disks.length >= MAX_DISKS)
+    throw new AgentError('INVALID_INPUT', `slot: guest has ${MAX_DISKS} disks, the most it can have`, {
+      field: 'slot',
+    });
+}
+
+/** A volume of the guest attached again; its format is its file's. */
+function existingDisk(slot: DiskSlot, volume: string): GuestDisk {
+  return { slot, volume, format: volume.endsWith('.raw') ? 'raw' : 'qcow2' };
+}
 
 /** The task lock every operation on a guest holds. */
 export const lockOf = (vmid: number) => `guest:${vmid}`;
@@ -121,23 +147,7 @@ export class GuestsService {
       input.disks.map((d) => d.slot),
       input.cdrom !== null,
     );
-    const need = new Map<string, number>();
-    input.disks.forEach((d, i) => {
-      storageById(this.d.storages, d.storage, `disks.${i}.storage`);
-      need.set(d.storage, (need.get(d.storage) ?? 0) + d.sizeMiB);
-    });
-    for (const [id, sizeMiB] of need) {
-      const { availBytes } = await storageById(this.d.storages, id, 'disks').status();
-      if (sizeMiB * MiB > availBytes) {
-        const i = input.disks.findIndex((d) => d.storage === id);
-        const field = `disks.${i}.sizeMiB`;
-        throw new AgentError(
-          'INVALID_INPUT',
-          `${field}: ${sizeMiB} MiB does not fit in storage ${id} (${Math.floor(availBytes / MiB)} MiB free)`,
-          { field },
-        );
-      }
-    }
+    await this.assertSpace(input.disks, (i, key) => `disks.${i}.${key}`);
     await assertVolumesExist({ cdrom: input.cdrom, kernel: input.kernel }, this.d.storages);
     const nics = input.nics.map((n) => ({ model: n.model, mac: (n.mac ?? randomMac()).toLowerCase() }));
     const boot = input.boot ?? [
@@ -189,17 +199,49 @@ export class GuestsService {
         await this.d.store.put(vmid, { config, pending: null });
         ctx.log(`guest ${vmid} (${config.name}) created`);
       } catch (e) {
-        for (const volume of created.reverse()) {
-          await storageOf(this.d.storages, volume, 'volume')
-            .deleteVolume(volume)
-            .then(() => ctx.log(`removed ${volume}`))
-            .catch((err: unknown) =>
-              ctx.warn(`could not remove ${volume}: ${err instanceof Error ? err.message : String(err)}`),
-            );
-        }
+        await this.removeVolumes(created.reverse(), ctx);
         throw e;
       }
     });
+  }
+
+  /**
+   * Each storage has room for the full virtual size of the disks it gets;
+   * `field` names the input field of a disk's storage or size in a refusal.
+   */
+  private async assertSpace(
+    disks: readonly { storage: string; sizeMiB: number }[],
+    field: (i: number, key: 'storage' | 'sizeMiB') => string,
+  ): Promise<void> {
+    const need = new Map<string, number>();
+    disks.forEach((d, i) => {
+      storageById(this.d.storages, d.storage, field(i, 'storage'));
+      need.set(d.storage, (need.get(d.storage) ?? 0) + d.sizeMiB);
+    });
+    for (const [id, sizeMiB] of need) {
+      const i = disks.findIndex((d) => d.storage === id);
+      const { availBytes } = await storageById(this.d.storages, id, field(i, 'storage')).status();
+      if (sizeMiB * MiB > availBytes) {
+        const f = field(i, 'sizeMiB');
+        throw new AgentError(
+          'INVALID_INPUT',
+          `${f}: ${sizeMiB} MiB does not fit in storage ${id} (${Math.floor(availBytes / MiB)} MiB free); choose a smaller size or another storage`,
+          { field: f },
+        );
+      }
+    }
+  }
+
+  /** The undo step of operations that created volumes: removes them, warning about each one that stays. */
+  private async removeVolumes(volumes: readonly string[], ctx: TaskContext): Promise<void> {
+    for (const volume of volumes) {
+      await storageOf(this.d.storages, volume, 'volume')
+        .deleteVolume(volume)
+        .then(() => ctx.log(`removed ${volume}`))
+        .catch((err: unknown) =>
+          ctx.warn(`could not remove ${volume}: ${err instanceof Error ? err.message : String(err)}`),
+        );
+    }
   }
 
   async update(vmid: number, raw: z.input<typeof ZUpdateGuestInput>, user: string): Promise<string> {
@@ -327,6 +369,119 @@ export class GuestsService {
       await storage.resizeImage(disk.volume, input.sizeMiB);
       ctx.log(`${input.slot} (${disk.volume}) is now ${input.sizeMiB} MiB`);
     });
+  }
+
+  /**
+   * Adds a disk in a free slot (task `qmconfig`): a new volume, created at
+   * once, or an unused image volume of this guest. A stopped guest gets it in
+   * its config (pending changes committed with it, as `update` does); a
+   * running one at its next start, named in the pending section (no hot-plug
+   * yet). A new volume is removed again when a later step fails.
+   */
+  async addDisk(vmid: number, raw: AddDiskInput, user: string): Promise<string> {
+    const input = ZAddDiskInput.parse(raw);
+    this.assertUnlocked(vmid);
+    const g = await this.stored(vmid);
+    assertFreeSlot(applyPending(g.config, g.pending), input.slot);
+    if ('volume' in input) await this.assertUnusedVolume(vmid, input.volume);
+    else await this.assertSpace([input], (_, key) => key);
+    return this.task('qmconfig', vmid, user, async (ctx) => {
+      const cur = await this.stored(vmid);
+      assertFreeSlot(applyPending(cur.config, cur.pending), input.slot);
+      const disk = 'volume' in input ? existingDisk(input.slot, input.volume) : await this.newDisk(vmid, input, ctx);
+      try {
+        await this.putDisks(vmid, cur, (disks) => [...disks, disk], ctx);
+        ctx.log(`added ${disk.slot}: ${disk.volume}`);
+      } catch (e) {
+        if (!('volume' in input)) await this.removeVolumes([disk.volume], ctx);
+        throw e;
+      }
+    });
+  }
+
+  private async newDisk(vmid: number, d: z.infer<typeof ZNewDisk>, ctx: TaskContext): Promise<GuestDisk> {
+    const volume = await storageById(this.d.storages, d.storage, 'storage').createImage(
+      vmid,
+      d.format,
+      d.sizeMiB,
+      'sizeMiB',
+    );
+    ctx.log(`created ${volume} (${d.sizeMiB} MiB, ${d.format})`);
+    return { slot: d.slot, volume, format: d.format };
+  }
+
+  /** An image volume of this guest that exists and that no guest's config (or pending section) uses. */
+  private async assertUnusedVolume(vmid: number, volume: string): Promise<void> {
+    const v = parseVolumeId(volume);
+    if (v?.content !== 'images' || v.vmid !== vmid)
+      throw new AgentError('INVALID_INPUT', `volume: ${volume} is not an image volume of guest ${vmid}`, {
+        field: 'volume',
+      });
+    await storageOf(this.d.storages, volume, 'volume').assertExists(volume, 'volume', 'images');
+    const user = await this.volumeInUse(volume);
+    if (user !== null)
+      throw new AgentError('CONFLICT', `volume: ${volume} is attached to guest ${user} already`, { field: 'volume' });
+  }
+
+  /**
+   * Writes the guest's disk list as `change` makes it from the one its next
+   * start would use: into the config of a stopped guest (its pending changes
+   * committed too), into the pending section of a running one.
+   */
+  private async putDisks(
+    vmid: number,
+    cur: StoredGuest,
+    change: (disks: GuestDisk[]) => GuestDisk[],
+    ctx: TaskContext,
+  ): Promise<void> {
+    const target = applyPending(cur.config, cur.pending);
+    const disks = change(target.disks);
+    const state = (await this.d.driver.status(vmid)).state;
+    if (state === 'stopped') {
+      const config = { ...target, disks };
+      toDriverConfig(config, this.d.storages);
+      await this.d.store.put(vmid, { config, pending: null });
+      if (cur.pending) ctx.log(`applied pending changes: ${Object.keys(cur.pending).join(', ')}`);
+    } else {
+      await this.d.store.put(vmid, { config: cur.config, pending: mergePending(cur.pending, { disks }) });
+      ctx.log(`guest is ${state}; the disk is attached at its next start (pending)`);
+    }
+  }
+
+  /**
+   * Detaches a disk of a stopped guest (task `qmconfig`): it leaves the config
+   * and the boot order (as Proxmox does), its volume and data stay on the
+   * storage (Horcrux has no `unusedN`; addDisk with `volume` attaches it again).
+   */
+  async detachDisk(vmid: number, slot: DiskSlot, user: string): Promise<string> {
+    this.assertUnlocked(vmid);
+    const g = await this.stored(vmid);
+    if (!applyPending(g.config, g.pending).disks.some((d) => d.slot === slot))
+      throw new AgentError('INVALID_INPUT', `slot: guest ${vmid} has no disk ${slot}`, { field: 'slot' });
+    await this.assertStopped(vmid, `to detach ${slot} (hot-unplug is not supported yet)`);
+    return this.task('qmconfig', vmid, user, async (ctx) => {
+      await this.assertStopped(vmid, `to detach ${slot}`);
+      const cur = await this.stored(vmid);
+      const target = applyPending(cur.config, cur.pending);
+      const disk = target.disks.find((d) => d.slot === slot);
+      if (!disk) throw new Error(`guest ${vmid} has no disk ${slot} any more`);
+      const boot = target.boot.filter((b) => b !== slot);
+      await this.d.store.put(vmid, {
+        config: { ...target, disks: target.disks.filter((d) => d.slot !== slot), boot },
+        pending: null,
+      });
+      if (boot.length !== target.boot.length)
+        ctx.log(`removed ${slot} from the boot order: ${boot.join(', ') || 'empty'}`);
+      ctx.log(
+        `detached ${slot}; its volume ${disk.volume} is kept on storage ${disk.volume.split(':')[0]} ` +
+          '(attach it again with Add disk, or delete it there to free the space)',
+      );
+    });
+  }
+
+  private async assertStopped(vmid: number, what: string): Promise<void> {
+    const { state } = await this.d.driver.status(vmid);
+    if (state !== 'stopped') throw new AgentError('CONFLICT', `guest ${vmid} is ${state}; stop it first ${what}`);
   }
 
   async destroy(vmid: number, force: boolean, user: string): Promise<string> {

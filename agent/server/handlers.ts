@@ -45,6 +45,8 @@ export function createHandlers(d: HandlerDeps): Handlers {
     rebootGuest: async ({ params, body, user }) => ({ upid: await d.guests.reboot(params.vmid, body, user) }),
     guestAction: async ({ params, user }) => ({ upid: await d.guests.action(params.vmid, params.action, user) }),
     resizeDisk: async ({ params, body, user }) => ({ upid: await d.guests.resize(params.vmid, body, user) }),
+    addDisk: async ({ params, body, user }) => ({ upid: await d.guests.addDisk(params.vmid, body, user) }),
+    detachDisk: async ({ params, user }) => ({ upid: await d.guests.detachDisk(params.vmid, params.slot, user) }),
     deleteGuest: async ({ params, query, user }) => ({ upid: await d.guests.destroy(params.vmid, query.force, user) }),
 
     listSnapshots: async ({ params }) => d.snapshots.list(params.vmid),

@@ -90,11 +90,15 @@ export function assertBootOrder(config: GuestConfig): void {
   });
 }
 
-/** Disk slots are unique, and `ide2` belongs to the CD-ROM. */
-export function assertSlots(slots: string[], hasCdrom: boolean): void {
+/** Disk slots are unique, and `ide2` belongs to the CD-ROM; `fieldOf` names the input field of slot i. */
+export function assertSlots(
+  slots: string[],
+  hasCdrom: boolean,
+  fieldOf: (i: number) => string = (i) => `disks.${i}.slot`,
+): void {
   const seen = new Set<string>();
   slots.forEach((slot, i) => {
-    const field = `disks.${i}.slot`;
+    const field = fieldOf(i);
     if (seen.has(slot)) throw new AgentError('INVALID_INPUT', `${field}: ${slot} is used twice`, { field });
     if (slot === 'ide2' && hasCdrom)
       throw new AgentError('INVALID_INPUT', `${field}: ide2 holds the CD-ROM`, { field });

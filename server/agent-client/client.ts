@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { z } from 'zod';
 import type {
+  AddDiskInput,
   CreateGuestInput,
   RebootInput,
   ResizeInput,
@@ -8,6 +9,7 @@ import type {
   SimpleAction,
   UpdateGuestInput,
 } from '@/agent/contract/guests';
+import type { DiskSlot } from '@/agent/drivers/types';
 import { USER_HEADER } from '@/agent/contract/common';
 import type { CreateSnapshotInput, RollbackSnapshotInput, UpdateSnapshotInput } from '@/agent/contract/snapshots';
 import { ZAgentErrorBody } from '@/agent/contract/errors';
@@ -179,6 +181,8 @@ export function agentFor(node: AgentNode, options: AgentClientOptions = {}) {
       call('shutdownGuest', { params: { vmid }, body: input }),
     rebootGuest: (vmid: number, input: RebootInput = {}) => call('rebootGuest', { params: { vmid }, body: input }),
     resizeDisk: (vmid: number, input: ResizeInput) => call('resizeDisk', { params: { vmid }, body: input }),
+    addDisk: (vmid: number, input: AddDiskInput) => call('addDisk', { params: { vmid }, body: input }),
+    detachDisk: (vmid: number, slot: DiskSlot) => call('detachDisk', { params: { vmid, slot } }),
     deleteGuest: (vmid: number, input: { force?: boolean } = {}) =>
       call('deleteGuest', { params: { vmid }, query: { force: input.force ? 1 : undefined } }),
 

@@ -313,6 +313,64 @@ describe('snapshots', () => {
   });
 });
 
+describe('disks through config', () => {
+  const vmid = 123;
+  const config = async () =>
+    (await api(c, 'GET', `/nodes/${NODE}/qemu/${vmid}/config`, { headers: admin })).json.data as Record<string, string>;
+  const put = (body: Record<string, string | number>) =>
+    api(c, 'PUT', `/nodes/${NODE}/qemu/${vmid}/config`, { headers: admin, body });
+  const volids = async () =>
+    (
+      (await api(c, 'GET', `/nodes/${NODE}/storage/local/content?content=images`, { headers: admin })).json.data as {
+        volid: string;
+      }[]
+    ).map((v) => v.volid);
+
+  it('scsi1: STORAGE:SIZE adds a disk, delete=scsi1 detaches it and keeps its volume, bad values are 400s', async () => {
+    const create = await api(c, 'POST', `/nodes/${NODE}/qemu`, {
+      headers: admin,
+      body: { vmid, name: 'disks', memory: 64, scsi0: 'local:0.03125', boot: 'order=scsi0' },
+    });
+    expect(await waitTask(create.json.data as string)).toMatchObject({ exitstatus: 'OK' });
+    const volume = `local:${vmid}/vm-${vmid}-disk-1.qcow2`;
+
+    const add = await api(c, 'POST', `/nodes/${NODE}/qemu/${vmid}/config`, {
+      headers: admin,
+      body: { scsi1: 'local:1' },
+    });
+    expect(add.status, JSON.stringify(add.json)).toBe(200);
+    expect(await waitTask(add.json.data as string)).toMatchObject({ exitstatus: 'OK', type: 'qmconfig' });
+    expect(await config()).toMatchObject({ scsi1: `${volume},size=1G`, boot: 'order=scsi0' });
+
+    const detach = await put({ delete: 'scsi1' });
+    expect(detach.status, JSON.stringify(detach.json)).toBe(200);
+    expect(await config()).not.toHaveProperty('scsi1');
+    expect(await volids()).toContain(volume);
+
+    const bad: [Record<string, string>, string, RegExp][] = [
+      [{ scsi2: 'local:lots' }, 'scsi2', /STORAGE:SIZE_GiB/],
+      [{ scsi2: 'local:1,format=vmdk' }, 'scsi2', /qcow2 or raw/],
+      [{ scsi0: 'local:1' }, 'scsi0', /delete=scsi0/],
+      [{ scsi2: 'local:60000' }, 'scsi2', /does not fit in storage local/],
+      [{ scsi2: 'local:999/vm-999-disk-0.qcow2' }, 'scsi2', /VM 123/],
+    ];
+    for (const [body, field, message] of bad) {
+      const r = await put(body);
+      expect(r.status, JSON.stringify(body)).toBe(400);
+      expect(r.json.errors?.[field], JSON.stringify(r.json)).toMatch(message);
+    }
+    expect(await volids()).toEqual(expect.arrayContaining([volume]));
+    expect((await volids()).filter((v) => v.startsWith(`local:${vmid}/`))).toHaveLength(2);
+
+    // The detached volume attached again, in another slot.
+    expect((await put({ virtio0: volume })).status).toBe(200);
+    expect(await config()).toMatchObject({ virtio0: `${volume},size=1G` });
+
+    const del = await api(c, 'DELETE', `/nodes/${NODE}/qemu/${vmid}`, { headers: admin });
+    expect(await waitTask(del.json.data as string)).toMatchObject({ exitstatus: 'OK' });
+  });
+});
+
 describe('cluster config', () => {
   it('DELETE /cluster/config/nodes/{node} refuses a node that holds a guest and names it; an unknown node too', async () => {
     const vmid = 123;

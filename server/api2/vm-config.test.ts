@@ -8,7 +8,7 @@ import {
   proxmoxParamOf,
   toCreateInput,
   toProxmoxConfig,
-  toUpdateInput,
+  toConfigChange,
 } from './vm-config';
 
 const CONFIG: GuestConfig = {
@@ -166,15 +166,18 @@ describe('create parameters', () => {
   });
 });
 
+/** The update part of a config change; null when there is none. */
+const toUpdateInput = (params: Record<string, unknown>) => toConfigChange(params, CONFIG, 100)?.update ?? null;
+
 describe('config changes', () => {
   it('restating the config changes nothing', () => {
     const same = toProxmoxConfig(CONFIG, new Map());
     const { digest: _d, ...params } = same;
-    expect(toUpdateInput(params, CONFIG)).toBeNull();
+    expect(toConfigChange(params, CONFIG, 100)).toBeNull();
   });
 
   it('changes what differs and keeps a restated NIC MAC', () => {
-    expect(toUpdateInput({ memory: 1024, net0: 'e1000', description: 'x' }, CONFIG)).toEqual({
+    expect(toUpdateInput({ memory: 1024, net0: 'e1000', description: 'x' })).toEqual({
       memoryMiB: 1024,
       nics: [{ model: 'e1000', mac: 'bc:24:11:aa:bb:cc' }],
       description: 'x',
@@ -182,7 +185,7 @@ describe('config changes', () => {
   });
 
   it('delete= removes options, the CD-ROM and the last NIC, and drops them from the boot order', () => {
-    expect(toUpdateInput({ delete: 'tags,ostype,ide2,net0,serial0' }, CONFIG)).toEqual({
+    expect(toUpdateInput({ delete: 'tags,ostype,ide2,net0,serial0' })).toEqual({
       tags: null,
       ostype: null,
       cdrom: null,
@@ -192,10 +195,37 @@ describe('config changes', () => {
     });
   });
 
-  it('refuses disk changes and gaps in NICs', () => {
-    expect(paramErrors(() => toUpdateInput({ scsi1: 'local:1' }, CONFIG))).toHaveProperty('scsi1');
-    expect(paramErrors(() => toUpdateInput({ delete: 'scsi0' }, CONFIG)).delete).toMatch(/disks/);
-    expect(paramErrors(() => toUpdateInput({ net3: 'virtio' }, CONFIG))).toHaveProperty('net3');
+  it('STORAGE:SIZE in a free slot adds a disk; delete= detaches one, which leaves the boot order by itself', () => {
+    expect(toConfigChange({ scsi1: 'local:4,format=raw' }, CONFIG, 100)).toEqual({
+      detach: [],
+      add: [{ slot: 'scsi1', storage: 'local', sizeMiB: 4096, format: 'raw' }],
+      update: null,
+    });
+    expect(toConfigChange({ delete: 'scsi0' }, CONFIG, 100)).toEqual({ detach: ['scsi0'], add: [], update: null });
+    // A boot order given with it is taken without the detached disk.
+    expect(toConfigChange({ delete: 'scsi0', boot: 'order=scsi0;net0' }, CONFIG, 100)).toEqual({
+      detach: ['scsi0'],
+      add: [],
+      update: { boot: ['net0'] },
+    });
+    expect(toConfigChange({ delete: 'scsi5' }, CONFIG, 100)).toBeNull();
+  });
+
+  it('re-attaches an unused volume of the VM; replacing a disk needs delete= in the same call', () => {
+    expect(toConfigChange({ virtio0: 'local:100/vm-100-disk-3.qcow2' }, CONFIG, 100)?.add).toEqual([
+      { slot: 'virtio0', volume: 'local:100/vm-100-disk-3.qcow2' },
+    ]);
+    expect(toConfigChange({ delete: 'scsi0', scsi0: 'local:2' }, CONFIG, 100)).toMatchObject({
+      detach: ['scsi0'],
+      add: [{ slot: 'scsi0', storage: 'local', sizeMiB: 2048 }],
+    });
+  });
+
+  it('refuses replacing a disk, volumes of other VMs and gaps in NICs', () => {
+    expect(paramErrors(() => toUpdateInput({ scsi0: 'local:1' })).scsi0).toMatch(/delete=scsi0/);
+    expect(paramErrors(() => toUpdateInput({ scsi1: 'local:101/vm-101-disk-0.qcow2' })).scsi1).toMatch(/VM 100/);
+    expect(paramErrors(() => toUpdateInput({ scsi1: 'local:x' }))).toHaveProperty('scsi1');
+    expect(paramErrors(() => toUpdateInput({ net3: 'virtio' }))).toHaveProperty('net3');
   });
 });
 

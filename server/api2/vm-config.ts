@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
 import { parseVolumeId } from '@/agent/contract/common';
-import { ZOsType, ZTag, type CreateGuestInput, type GuestConfig, type UpdateGuestInput } from '@/agent/contract/guests';
+import {
+  ZOsType,
+  ZTag,
+  type AddDiskInput,
+  type CreateGuestInput,
+  type GuestConfig,
+  type UpdateGuestInput,
+} from '@/agent/contract/guests';
 import { parseDiskSlot } from '@/agent/drivers/qemu/validate';
 import type { BootDevice, DiskSlot } from '@/agent/drivers/types';
 import { paramError } from './errors';
@@ -476,23 +483,71 @@ const DELETABLE: Record<string, string> = {
 };
 
 /**
- * Config changes (PUT/POST .../config) against the current config (pending
- * applied) → Horcrux's update input, or null when nothing changes. Disks may be
- * restated as they are (Terraform resends them); adding or removing one is refused.
+ * What a PUT/POST .../config asks for: disks to detach, disks to add (run in
+ * that order, each its own task), then the other changes as one update.
  */
-export function toUpdateInput(params: Params, current: GuestConfig): UpdateGuestInput | null {
+export type ConfigChange = { detach: DiskSlot[]; add: AddDiskInput[]; update: UpdateGuestInput | null };
+
+/** `delete=` as a list of keys. */
+function deleteKeys(params: Params): string[] {
+  return (
+    text(params.delete)
+      ?.split(/[,; \0]+/)
+      .filter(Boolean) ?? []
+  );
+}
+
+/**
+ * The disk keys of a config change: `delete=scsiN` detaches a disk (its volume
+ * is kept), `scsiN: STORAGE:SIZE_GiB` adds a new one and `scsiN: VOLUME` an
+ * unused volume of this VM, in a free slot or one detached by the same call.
+ * Disks restated as they are (Terraform resends them) change nothing.
+ */
+function diskChanges(
+  disks: Map<string, DiskSpec>,
+  deletes: string[],
+  current: GuestConfig,
+  vmid: number,
+  errors: Errors,
+): Pick<ConfigChange, 'detach' | 'add'> {
+  const detach = deletes.filter((k): k is DiskSlot => isDiskKey(k) && current.disks.some((d) => d.slot === k));
+  const add: AddDiskInput[] = [];
+  for (const [key, spec] of disks) {
+    if (spec.kind === 'cdrom') continue;
+    const slot = key as DiskSlot;
+    const holder = detach.includes(slot) ? undefined : current.disks.find((d) => d.slot === slot);
+    if (spec.kind === 'existing' && holder?.volume === spec.volume) continue;
+    if (holder) {
+      errors[slot] =
+        `${slot} holds ${holder.volume}: replacing a disk is not supported yet (detach it with delete=${slot} first, or choose a free slot)`;
+    } else if (spec.kind === 'new') {
+      add.push({ slot, storage: spec.storage, sizeMiB: spec.sizeMiB, ...(spec.format ? { format: spec.format } : {}) });
+    } else if (parseVolumeId(spec.volume)?.vmid !== vmid) {
+      errors[slot] =
+        `moving disks between VMs is not supported yet: attach a volume of VM ${vmid} or use STORAGE:SIZE_GiB`;
+    } else {
+      add.push({ slot, volume: spec.volume });
+    }
+  }
+  return { detach, add };
+}
+
+/**
+ * Config changes (PUT/POST .../config) against the current config (pending
+ * applied) of VM `vmid`, or null when nothing changes.
+ */
+export function toConfigChange(params: Params, current: GuestConfig, vmid: number): ConfigChange | null {
   const errors: Errors = {};
   const common = parseCommon(params, errors, (k) => k !== 'vmid' && k !== 'node' && k !== 'background_delay');
   const changes: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(common)) if (v !== undefined) changes[k] = v;
   if (common.memoryMiB !== undefined) changes.memoryMiB = common.memoryMiB;
 
-  for (const [slot, spec] of collectDisks(params, errors)) {
-    if (spec.kind === 'cdrom') changes.cdrom = spec.volume ? { volume: spec.volume } : null;
-    else if (spec.kind === 'existing' && current.disks.some((d) => d.slot === slot && d.volume === spec.volume))
-      continue;
-    else errors[slot] = 'adding, replacing or moving disks is not supported yet (grow a disk with PUT .../resize)';
-  }
+  const deletes = deleteKeys(params);
+  const disks = collectDisks(params, errors);
+  const { detach, add } = diskChanges(disks, deletes, current, vmid, errors);
+  const cdrom = disks.get('ide2');
+  if (cdrom?.kind === 'cdrom') changes.cdrom = cdrom.volume ? { volume: cdrom.volume } : null;
   const nets = collectNets(params, errors);
   let nics = current.nics.map((n) => ({ ...n }));
   for (const [i, nic] of nets) {
@@ -504,10 +559,6 @@ export function toUpdateInput(params: Params, current: GuestConfig): UpdateGuest
     const mac = nic.mac ?? nics[i]?.mac;
     nics[i] = mac ? { model: nic.model, mac } : (nic as { model: 'virtio'; mac: string });
   }
-  const deletes =
-    text(params.delete)
-      ?.split(/[,; \0]+/)
-      .filter(Boolean) ?? [];
   for (const key of deletes) {
     if (isNetKey(key)) {
       const i = Number(key.slice(3));
@@ -517,9 +568,8 @@ export function toUpdateInput(params: Params, current: GuestConfig): UpdateGuest
     } else if (DELETABLE[key]) {
       const field = DELETABLE[key]!;
       changes[field] = field === 'serial' ? false : field === 'vga' ? 'std' : field === 'boot' ? [] : null;
-    } else if (isDiskKey(key)) {
-      errors.delete = `${key}: removing disks is not supported yet`;
-    } else if (key in DEFAULT_ONLY || key === 'cpu' || key === 'balloon') {
+    } else if (isDiskKey(key) || key in DEFAULT_ONLY || key === 'cpu' || key === 'balloon') {
+      // Disks: detached above (a slot without a disk is not set, so nothing to do, as Proxmox warns and goes on).
       continue;
     } else {
       errors.delete = `${key}: cannot be removed`;
@@ -533,18 +583,25 @@ export function toUpdateInput(params: Params, current: GuestConfig): UpdateGuest
     if (JSON.stringify(nics) !== JSON.stringify(current.nics)) changes.nics = nics;
   }
   if (Object.keys(errors).length) throw paramError(errors);
+  // The update runs after the detaches, which take their disks out of the boot order themselves.
+  const base = { ...current, boot: current.boot.filter((d) => !detach.includes(d as DiskSlot)) };
   // A removed device leaves the boot order too, as in Proxmox.
-  const nicCount = ((changes.nics as unknown[] | undefined) ?? current.nics).length;
-  const boot = ((changes.boot as BootDevice[] | undefined) ?? current.boot).filter(
-    (d) => !(d === 'ide2' && changes.cdrom === null) && !(isNetKey(d) && Number(d.slice(3)) >= nicCount),
+  const nicCount = ((changes.nics as unknown[] | undefined) ?? base.nics).length;
+  const wanted = (changes.boot as BootDevice[] | undefined) ?? base.boot;
+  const boot = wanted.filter(
+    (d) =>
+      !(d === 'ide2' && changes.cdrom === null) &&
+      !(isNetKey(d) && Number(d.slice(3)) >= nicCount) &&
+      !detach.includes(d as DiskSlot),
   );
-  if (boot.length !== ((changes.boot as BootDevice[] | undefined) ?? current.boot).length) changes.boot = boot;
+  if (boot.length !== wanted.length || changes.boot !== undefined) changes.boot = boot;
   // Drop what equals the current value, so restating a config changes nothing.
   for (const [k, v] of Object.entries(changes)) {
-    const cur = (current as Record<string, unknown>)[k];
+    const cur = (base as Record<string, unknown>)[k];
     if (JSON.stringify(cur ?? null) === JSON.stringify(v ?? null)) delete changes[k];
   }
-  return Object.keys(changes).length ? (changes as UpdateGuestInput) : null;
+  const update = Object.keys(changes).length ? (changes as UpdateGuestInput) : null;
+  return update || detach.length || add.length ? { detach, add, update } : null;
 }
 
 function randomMac(): string {

@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import { ZNodeName, ZVmid } from '@/agent/contract/common';
-import { ZCreateGuestInput, ZGuestConfig, ZResizeInput, ZUpdateGuestInput } from '@/agent/contract/guests';
+import {
+  ZCreateGuestInput,
+  ZDiskSlot,
+  ZGuestConfig,
+  ZNewDisk,
+  ZResizeInput,
+  ZUpdateGuestInput,
+} from '@/agent/contract/guests';
+import { ZStorageId, ZVolumeId } from '@/agent/contract/common';
 import {
   createGuest,
   deleteGuest,
@@ -11,8 +19,10 @@ import {
   resizeDisk,
   updateGuest,
 } from '@/server/services/guests/guests';
+import { addDisk, detachDisk } from '@/server/services/guests/disks';
 import { searchGuests, ZGuestSearch } from '@/server/services/guests/search';
-import { authedProcedure, guardedProcedure, router } from '@/server/trpc';
+import { byOf } from '@/server/services/access/by';
+import { authedProcedure, checkedProcedure, guardedProcedure, router } from '@/server/trpc';
 
 const ZGuestRow = z.object({
   vmid: z.number(),
@@ -126,6 +136,36 @@ export const vmRouter = router({
       const { vmid, ...resize } = input;
       return resizeDisk(ctx.db, ctx.actor, vmid, resize, ctx.client.ip);
     }),
+
+  /** Adds a new disk (a volume created on `storage`); as Proxmox, also Datastore.AllocateSpace on the storage. */
+  addDisk: checkedProcedure({
+    test: 'and',
+    checks: [
+      { test: 'perm', path: '/vms/{vmid}', privileges: ['VM.Config.Disk'] },
+      { test: 'perm', path: '/storage/{storage}', privileges: ['Datastore.AllocateSpace'] },
+    ],
+  })
+    .input(ZNewDisk.extend({ vmid: ZVmid, storage: ZStorageId }).strict())
+    .output(ZTaskRef)
+    .mutation(({ ctx, input }) => {
+      const { vmid, ...disk } = input;
+      return addDisk(ctx.db, byOf(ctx), ctx.perms, vmid, disk);
+    }),
+
+  /** Attaches an unused volume of this VM (one detached earlier) to a free slot. */
+  attachVolume: guardedProcedure('VM.Config.Disk', '/vms/{vmid}')
+    .input(z.object({ vmid: ZVmid, slot: ZDiskSlot, volume: ZVolumeId }).strict())
+    .output(ZTaskRef)
+    .mutation(({ ctx, input }) => {
+      const { vmid, ...disk } = input;
+      return addDisk(ctx.db, byOf(ctx), ctx.perms, vmid, disk);
+    }),
+
+  /** Detaches a disk of a stopped VM; its volume stays on the storage. */
+  detachDisk: guardedProcedure('VM.Config.Disk', '/vms/{vmid}')
+    .input(z.object({ vmid: ZVmid, slot: ZDiskSlot }))
+    .output(ZTaskRef)
+    .mutation(({ ctx, input }) => detachDisk(ctx.db, byOf(ctx), input.vmid, input.slot)),
 
   /** Deletes the VM and its volumes; refused while running unless forced. */
   delete: guardedProcedure('VM.Allocate', '/vms/{vmid}')

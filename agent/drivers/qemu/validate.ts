@@ -1,15 +1,11 @@
 import path from 'node:path';
 import { assertGuestName, assertVmid, InvalidNameError } from '../../lib/names';
 import { DriverError } from '../errors';
-import type { BootDevice, DiskSlot, GuestConfig } from '../types';
+import { SLOT_LIMITS, type BootDevice, type DiskSlot, type GuestConfig, type SlotBus } from '../types';
 
-/** Highest index per bus, as in Proxmox (ide0-3, sata0-5, scsi0-30, virtio0-15). */
-const SLOT_LIMITS = { ide: 3, sata: 5, scsi: 30, virtio: 15 } as const;
 const MAX_NICS = 32;
 const MAC = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/i;
 const VGA = new Set(['std', 'virtio', 'qxl', 'cirrus', 'none']);
-
-export type SlotBus = keyof typeof SLOT_LIMITS;
 
 /** Splits `scsi3` into bus and index; null for anything else. */
 export function parseDiskSlot(slot: string): { bus: SlotBus; index: number } | null {

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { ZNodeName } from '@/agent/contract/common';
-import type { GuestConfig, UpdateGuestInput } from '@/agent/contract/guests';
+import type { GuestConfig } from '@/agent/contract/guests';
 import { applyPending } from '@/agent/server/guest-store';
 import { ZSnapshotName } from '@/agent/contract/snapshots';
+import { actorName } from '@/server/access/actor';
 import type { Privilege } from '@/server/access/privileges';
 import {
   createGuest,
@@ -15,6 +16,7 @@ import {
   type GuestActionInput,
   type GuestRow,
 } from '@/server/services/guests/guests';
+import { addDisk, detachDisk } from '@/server/services/guests/disks';
 import { getSnapshotEntry } from '@/server/services/guests/snapshots';
 import { listVolumes } from '@/server/services/nodes/storage';
 import { awaitTask } from '@/server/services/tasks/tasks';
@@ -22,7 +24,15 @@ import { ApiError, paramErrorOf, toApiError } from '../errors';
 import { zBool, zInt } from '../params';
 import { parseSize } from '../property-string';
 import { endpoint, type Ctx } from '../types';
-import { configDigest, isDiskKey, proxmoxParamOf, toCreateInput, toProxmoxConfig, toUpdateInput } from '../vm-config';
+import {
+  configDigest,
+  isDiskKey,
+  proxmoxParamOf,
+  toConfigChange,
+  toCreateInput,
+  toProxmoxConfig,
+  type ConfigChange,
+} from '../vm-config';
 import { vmResource } from './cluster';
 import { assertNode } from './nodes';
 
@@ -100,6 +110,33 @@ export async function snapshotSection(ctx: Ctx, g: GuestRow, snapname: string): 
   return { ...vm, ...own };
 }
 
+/** A disk step's errors name its slot, the Proxmox parameter. */
+const onSlot = (slot: string, f: () => Promise<{ upid: string }>) => (): Promise<{ upid: string }> =>
+  f().catch((e: unknown) => {
+    throw toApiError(e, () => slot);
+  });
+
+/** The steps of a config change, each starting one task: detaches, adds, then the other changes. */
+function configSteps(ctx: Ctx, vmid: number, change: ConfigChange): (() => Promise<{ upid: string }>)[] {
+  const by = { actor: ctx.actor, ip: ctx.ip };
+  if ((change.detach.length || change.add.length) && !ctx.perms.has('VM.Config.Disk', `/vms/${vmid}`))
+    throw new ApiError(
+      403,
+      `Permission check failed (${actorName(ctx.actor)} lacks VM.Config.Disk on /vms/${vmid}, to add or remove disks)`,
+    );
+  const { update } = change;
+  return [
+    ...change.detach.map((slot) => onSlot(slot, () => detachDisk(ctx.db, by, vmid, slot))),
+    ...change.add.map((disk) => onSlot(disk.slot, () => addDisk(ctx.db, by, ctx.perms, vmid, disk))),
+    ...(update ? [() => mapped(() => updateGuest(ctx.db, ctx.actor, ctx.perms, vmid, update, ctx.ip))] : []),
+  ];
+}
+
+/**
+ * Applies a config change as one task per step, each started once the one
+ * before ended well (they hold the guest's lock); answers the last task's
+ * UPID, or null when nothing changes.
+ */
 async function changeConfig(
   ctx: Ctx,
   p: Record<string, unknown> & { node: string; vmid: number },
@@ -109,10 +146,21 @@ async function changeConfig(
   const config = effectiveConfig(g);
   if (digest !== undefined && digest !== configDigest(g.config))
     throw new ApiError(500, 'detected modified configuration - file changed by other user? Try again.');
-  const changes: UpdateGuestInput | null = toUpdateInput(params, config);
-  if (!changes) return null;
-  const { upid } = await mapped(() => updateGuest(ctx.db, ctx.actor, ctx.perms, vmid, changes, ctx.ip));
+  const change = toConfigChange(params, config, vmid);
+  if (!change) return null;
+  let upid: string | null = null;
+  for (const step of configSteps(ctx, vmid, change)) {
+    if (upid) await ended(ctx, node, upid);
+    ({ upid } = await step());
+  }
   return upid;
+}
+
+/** Waits for a task; a failed one fails the request with its exit status. */
+async function ended(ctx: Ctx, node: string, upid: string): Promise<void> {
+  const s = await mapped(() => awaitTask(ctx.db, ctx.actor.userid, node, upid));
+  if (s.exitStatus !== 'OK' && !s.exitStatus?.startsWith('WARNINGS'))
+    throw new ApiError(500, `${s.exitStatus ?? 'task failed'} (task ${upid})`);
 }
 
 const ACTIONS: {
@@ -254,7 +302,7 @@ export const qemuEndpoints = [
     /** Synchronous: answers null once the change is applied (or pending, for a running guest). */
     handler: async (ctx, p) => {
       const upid = await changeConfig(ctx, p);
-      if (upid) await mapped(() => awaitTask(ctx.db, ctx.actor.userid, p.node, upid));
+      if (upid) await ended(ctx, p.node, upid);
       return null;
     },
   }),

@@ -2,6 +2,7 @@ import { readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SerialReader } from '@/agent/drivers/qemu/test-helpers';
+import type { DiskSlot } from '@/agent/drivers/types';
 import { exec, ExecError } from '@/agent/lib/exec';
 import type { Agent } from '@/agent/server/agent';
 import { callerFor, fieldOf, refusal, sessionActor, taskDone } from '@/server/testing/caller';
@@ -65,16 +66,12 @@ async function editRecord(vmid: number, change: (r: GuestRecord) => void): Promi
   await rename(`${file}.new`, file);
 }
 
-/**
- * A disk added to a stopped guest as a later "add disk" would leave it
- * (Horcrux has no way to attach one yet): a new image on the local storage,
- * holding `pattern`, and its entry in the agent's record of the guest.
- */
-async function addDisk(vmid: number, slot: string, file: string, pattern: number): Promise<string> {
-  await exec('qemu-img', ['create', '-q', '-f', 'qcow2', imagePath(vmid, file), '8M']);
-  expect(await qemuIo(vmid, 'write', pattern, file)).toBe(true);
+/** Adds a new disk to a stopped guest (vm.addDisk) and writes `pattern` into it; answers its volume. */
+async function addDisk(vmid: number, slot: DiskSlot, file: string, pattern: number): Promise<string> {
   const volume = `local:${vmid}/${file}`;
-  await editRecord(vmid, (r) => r.config.disks.push({ slot, volume, format: 'qcow2' }));
+  const log = await ok(admin().vm.addDisk({ vmid, slot, storage: 'local', sizeMiB: 8, format: 'qcow2' }));
+  expect(logText(log)).toContain(`added ${slot}: ${volume}`);
+  expect(await qemuIo(vmid, 'write', pattern, file)).toBe(true);
   return volume;
 }
 
