@@ -62,6 +62,26 @@ test('create a VM with the wizard, start it, see it running, stop it, delete it'
   const tree = page.getByRole('tree', { name: 'Datacenter' });
   await expect(tree.getByRole('treeitem', { name: `${vmid} (${name})` })).toBeVisible({ timeout: 20_000 });
 
+  // Hardware: add a second disk (its task opens in the task viewer), then detach it again.
+  await page.getByRole('tab', { name: 'Hardware' }).click();
+  await page.getByRole('button', { name: 'Add disk' }).click();
+  const addDisk = page.getByRole('dialog', { name: 'Add disk' });
+  await addDisk.getByLabel('Slot').selectOption('scsi1');
+  await addDisk.getByLabel('Size (GiB)').fill('0.05');
+  await addDisk.getByRole('button', { name: 'Add disk' }).click();
+  const viewer = page.getByRole('dialog', { name: 'Task viewer' });
+  await expect(viewer.getByTestId('task-status')).toHaveText('OK', { timeout: 30_000 });
+  await viewer.getByRole('button', { name: 'Close' }).click();
+  const hardware = page.getByRole('region', { name: 'Hardware' });
+  const disk1 = hardware.getByRole('row', { name: /Hard disk \(scsi1\)/ });
+  await expect(disk1).toContainText(`local:${vmid}/vm-${vmid}-disk-1.qcow2`, { timeout: 20_000 });
+  await hardware.getByRole('button', { name: 'Detach scsi1' }).click();
+  await hardware.getByRole('button', { name: 'Confirm detach scsi1' }).click();
+  await expect(viewer.getByTestId('task-status')).toHaveText('OK', { timeout: 30_000 });
+  await viewer.getByRole('button', { name: 'Close' }).click();
+  await expect(disk1).toHaveCount(0, { timeout: 20_000 });
+  await page.getByRole('tab', { name: 'Summary' }).click();
+
   await page.getByRole('button', { name: 'Start', exact: true }).click();
   await expect(page.getByTestId('vm-status')).toHaveText('running', { timeout: 60_000 });
   await expect(tree.getByRole('treeitem', { name: `${vmid} (${name}), running` })).toBeVisible({ timeout: 20_000 });
