@@ -372,7 +372,7 @@ describe('disks through config', () => {
 });
 
 describe('cluster config', () => {
-  it('DELETE /cluster/config/nodes/{node} refuses a node that holds a guest and names it; an unknown node too', async () => {
+  it("DELETE /cluster/config/nodes/{node} refuses a node that holds a guest; the guest's usage shows in the resources", async () => {
     const vmid = 123;
     const created = await api(c, 'POST', `/nodes/${NODE}/qemu`, {
       headers: admin,
@@ -385,6 +385,27 @@ describe('cluster config', () => {
     expect(
       ((await api(c, 'GET', '/nodes', { headers: admin })).json.data as { node: string }[]).map((n) => n.node),
     ).toEqual([NODE]);
+    // Usage from the newest metrics sample: cpu as a share of the vCPUs, mem in bytes; 0 while stopped.
+    const now = Math.floor(Date.now() / 1000);
+    const ts = BigInt(now - (now % 10));
+    await c.t.db.guestMetric.create({
+      data: { tier: 0, slot: Number(ts / 10n) % 360, vmid, ts, n: 2, cpuSum: 1, memSum: 2 * 123_456_789 },
+    });
+    const usage = async () => {
+      const all = (await api(c, 'GET', '/cluster/resources?type=vm', { headers: admin })).json.data as Record<
+        string,
+        number
+      >[];
+      const cur = (await api(c, 'GET', `/nodes/${NODE}/qemu/${vmid}/status/current`, { headers: admin })).json
+        .data as Record<string, number>;
+      const row = all.find((r) => r.vmid === vmid)!;
+      return { resources: [row.cpu, row.mem, row.maxcpu], current: [cur.cpu, cur.mem] };
+    };
+    expect(await usage()).toEqual({ resources: [0, 0, 1], current: [0, 0] });
+    await c.t.db.guest.update({ where: { vmid }, data: { status: 'running' } });
+    expect(await usage()).toEqual({ resources: [0.5, 123_456_789, 1], current: [0.5, 123_456_789] });
+    await c.t.db.guest.update({ where: { vmid }, data: { status: 'stopped' } });
+
     const unknown = await api(c, 'DELETE', '/cluster/config/nodes/nowhere', { headers: admin });
     expect([unknown.status, unknown.statusText]).toEqual([500, 'no such node: nowhere']);
     const gone = await api(c, 'DELETE', `/nodes/${NODE}/qemu/${vmid}`, { headers: admin });

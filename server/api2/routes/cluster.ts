@@ -6,6 +6,8 @@ import { listPools } from '@/server/services/access/pools';
 import { listGuests, nextVmid, type GuestRow } from '@/server/services/guests/guests';
 import { listNodes, type NodeRow } from '@/server/services/nodes/nodes';
 import { removeNode } from '@/server/services/nodes/remove';
+import { latestAll } from '@/server/services/metrics/query';
+import type { Db } from '@/server/db';
 import { listStorages } from '@/server/services/nodes/storage';
 import { paramErrorOf, toApiError } from '../errors';
 import { zInt } from '../params';
@@ -22,10 +24,26 @@ function lockOf(g: GuestRow): string | undefined {
   return g.lock && parseUpid(g.lock)?.type === 'qmcreate' ? 'create' : undefined;
 }
 
-export function vmResource(g: GuestRow) {
+/** A guest's newest CPU (CPUs busy) and memory (bytes) sample, from the metrics of the last minute. */
+export type GuestUsage = { cpu: number; mem: number };
+
+/** The newest usage sample of every guest that reported one within the last minute. */
+export async function guestUsage(db: Db): Promise<Map<number, GuestUsage>> {
+  const rows = await latestAll(db, 'guest');
+  return new Map(rows.map((r) => [Number(r.vmid), { cpu: Number(r.cpu ?? 0), mem: Number(r.mem ?? 0) }]));
+}
+
+/**
+ * A guest as Proxmox lists it. `cpu` is the share of its vCPUs in use (0–1) and
+ * `mem` its resident memory, from the newest metrics sample (0 without one);
+ * the traffic counters stay 0: Horcrux keeps rates, not Proxmox's totals.
+ */
+export function vmResource(g: GuestRow, usage?: GuestUsage) {
   const lock = lockOf(g);
   const uptime = g.startedAt ? Math.max(0, Math.floor((Date.now() - g.startedAt.getTime()) / 1000)) : 0;
   const config = 'cores' in g.config ? g.config : null;
+  const maxcpu = config ? config.cores * config.sockets : 0;
+  const running = g.status === 'running' || g.status === 'paused';
   return {
     id: `qemu/${g.vmid}`,
     type: 'qemu',
@@ -34,9 +52,9 @@ export function vmResource(g: GuestRow) {
     name: g.name,
     status: g.status,
     template: 0,
-    cpu: 0,
-    maxcpu: config ? config.cores * config.sockets : 0,
-    mem: 0,
+    cpu: running && usage && maxcpu ? Math.min(1, usage.cpu / maxcpu) : 0,
+    maxcpu,
+    mem: running && usage ? Math.round(usage.mem) : 0,
     maxmem: config ? config.memoryMiB * MiB : 0,
     disk: 0,
     maxdisk: 0,
@@ -123,7 +141,10 @@ export const clusterEndpoints = [
     handler: async (ctx, p) => {
       const out: object[] = [];
       if (!p.type || p.type === 'node') out.push(...(await listNodes(ctx.db, ctx.perms)).map(nodeResource));
-      if (!p.type || p.type === 'vm') out.push(...(await listGuests(ctx.db, ctx.perms)).map(vmResource));
+      if (!p.type || p.type === 'vm') {
+        const [guests, usage] = await Promise.all([listGuests(ctx.db, ctx.perms), guestUsage(ctx.db)]);
+        out.push(...guests.map((g) => vmResource(g, usage.get(g.vmid))));
+      }
       if (!p.type || p.type === 'storage')
         out.push(...(await storagesByNode(ctx)).map((x) => storageResource(x.node, x.storage)));
       if (!p.type || p.type === 'pool')

@@ -33,7 +33,7 @@ import {
   toProxmoxConfig,
   type ConfigChange,
 } from '../vm-config';
-import { vmResource } from './cluster';
+import { guestUsage, vmResource } from './cluster';
 import { assertNode } from './nodes';
 
 const ZVmid = zInt(100, 999_999_999);
@@ -235,8 +235,9 @@ export const qemuEndpoints = [
     params: z.object({ node: ZNodeName, full: zBool.optional() }).strict(),
     handler: async (ctx, p) => {
       await assertNode(ctx, p.node);
-      return (await listGuests(ctx.db, ctx.perms, { node: p.node })).map((g) => {
-        const { id: _id, type: _type, node: _node, maxcpu, template: _t, ...r } = vmResource(g);
+      const [guests, usage] = await Promise.all([listGuests(ctx.db, ctx.perms, { node: p.node }), guestUsage(ctx.db)]);
+      return guests.map((g) => {
+        const { id: _id, type: _type, node: _node, maxcpu, template: _t, ...r } = vmResource(g, usage.get(g.vmid));
         return { ...r, cpus: maxcpu };
       });
     },
@@ -349,16 +350,16 @@ export const qemuEndpoints = [
     params: ZVm.strict(),
     handler: async (ctx, p) => {
       const g = await guestOn(ctx, p.node, p.vmid);
-      const r = vmResource(g);
+      const r = vmResource(g, (await guestUsage(ctx.db)).get(g.vmid));
       return {
         vmid: g.vmid,
         name: g.name,
         status: g.status === 'paused' ? 'running' : g.status,
         qmpstatus: g.status,
         cpus: r.maxcpu,
-        cpu: 0,
+        cpu: r.cpu,
         maxmem: r.maxmem,
-        mem: 0,
+        mem: r.mem,
         maxdisk: 0,
         disk: 0,
         uptime: r.uptime,
