@@ -55,7 +55,7 @@ export async function removeNode(db: Db, by: By, input: RemoveNodeInput): Promis
           `node ${name} still holds guests ${vmidList(vmids)}: delete them first (if the host is gone for good, remove the node with "forget its guests")`,
         );
       }
-      if (forgetGuests && online) {
+      if (forgetGuests && online && vmids.length > 0) {
         throw new AppError(
           'CONFLICT',
           `node ${name} is online: delete its guests through the console instead; forgetting guests is for a host that is gone`,
