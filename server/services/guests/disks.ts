@@ -3,10 +3,9 @@ import type { DiskSlot } from '@/agent/drivers/types';
 import { actorName } from '@/server/access/actor';
 import type { Db } from '@/server/db';
 import { AppError } from '@/server/errors';
-import { audited, type By } from '@/server/services/access/by';
+import type { By } from '@/server/services/access/by';
 import type { Permissions } from '@/server/services/access/permissions';
-import { clientFor } from '@/server/services/nodes/nodes';
-import { guestNode, started } from './guests';
+import { guestTask } from './guests';
 
 // Adding and detaching disks of an existing VM. Callers (the tRPC router, the
 // Proxmox-compatible API) have checked VM.Config.Disk on /vms/{vmid}; a new
@@ -38,35 +37,13 @@ export async function addDisk(
     'volume' in input
       ? { slot: input.slot, volume: input.volume }
       : { slot: input.slot, storage: input.storage ?? 'local', sizeMiB: input.sizeMiB };
-  return audited(
-    db,
-    by,
-    'vm.disk.add',
-    String(vmid),
-    async () => {
-      if (!('volume' in input)) assertMayAllocate(by, perms, input.storage ?? 'local');
-      const node = await guestNode(db, vmid);
-      const client = await clientFor(db, node, by.actor.userid);
-      const { upid } = await client.addDisk(vmid, input);
-      return started(db, client, node, upid);
-    },
-    detail,
-  );
+  return guestTask(db, by, vmid, 'vm.disk.add', detail, (client) => {
+    if (!('volume' in input)) assertMayAllocate(by, perms, input.storage ?? 'local');
+    return client.addDisk(vmid, input);
+  });
 }
 
 /** Detaches a disk of a stopped VM (task `qmconfig`); its volume and data stay on the storage. */
 export async function detachDisk(db: Db, by: By, vmid: number, slot: DiskSlot): Promise<{ upid: string }> {
-  return audited(
-    db,
-    by,
-    'vm.disk.detach',
-    String(vmid),
-    async () => {
-      const node = await guestNode(db, vmid);
-      const client = await clientFor(db, node, by.actor.userid);
-      const { upid } = await client.detachDisk(vmid, slot);
-      return started(db, client, node, upid);
-    },
-    { slot },
-  );
+  return guestTask(db, by, vmid, 'vm.disk.detach', { slot }, (client) => client.detachDisk(vmid, slot));
 }

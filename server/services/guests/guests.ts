@@ -10,6 +10,7 @@ import type { Actor } from '@/server/access/actor';
 import type { AgentClient } from '@/server/agent-client';
 import type { Db } from '@/server/db';
 import { AppError, isAppError } from '@/server/errors';
+import { audited, type By } from '@/server/services/access/by';
 import type { Permissions } from '@/server/services/access/permissions';
 import { audit } from '@/server/services/audit/audit';
 import { guestSnapshot, nodeSnapshot } from '@/server/services/cluster/guest-snapshot';
@@ -196,6 +197,33 @@ export async function started(
   await recordTasks(db, [await client.taskStatus(upid)]);
   follow(db, client, node, upid, createdVmid);
   return { upid };
+}
+
+/**
+ * An operation on a guest that its node's agent runs as a task: `start` asks
+ * the agent (as `by`), the task is recorded and followed, and the attempt is
+ * audited as `action` on the guest, refused ones with their reason.
+ */
+export async function guestTask(
+  db: Db,
+  by: By,
+  vmid: number,
+  action: string,
+  detail: Record<string, string | number | boolean>,
+  start: (client: AgentClient) => Promise<{ upid: string }>,
+): Promise<{ upid: string }> {
+  return audited(
+    db,
+    by,
+    action,
+    String(vmid),
+    async () => {
+      const node = await guestNode(db, vmid);
+      const client = await clientFor(db, node, by.actor.userid);
+      return started(db, client, node, (await start(client)).upid);
+    },
+    detail,
+  );
 }
 
 /** The node a guest lives on; NOT_FOUND when the console knows no such VM. */

@@ -6,7 +6,7 @@ import { AppError } from '@/server/errors';
 import type { Permissions } from '@/server/services/access/permissions';
 import { audited } from '@/server/services/access/by';
 import { clientFor } from '@/server/services/nodes/nodes';
-import { guestNode, started } from './guests';
+import { guestNode, guestTask } from './guests';
 
 // The console side of snapshots. Callers (the tRPC router, the Proxmox-compatible
 // API) have checked the privilege already: VM.Audit to list, VM.Snapshot to
@@ -102,19 +102,8 @@ export async function createSnapshot(
   input: CreateSnapshotArgs,
   ip: string,
 ): Promise<{ upid: string }> {
-  const node = await guestNode(db, vmid);
-  const client = await clientFor(db, node, actor.userid);
-  return audited(
-    db,
-    { actor, ip },
-    'vm.snapshot',
-    String(vmid),
-    async () => {
-      const { upid } = await client.createSnapshot(vmid, input);
-      return started(db, client, node, upid);
-    },
-    { name: input.name, vmstate: Boolean(input.vmstate) },
-  );
+  const detail = { name: input.name, vmstate: Boolean(input.vmstate) };
+  return guestTask(db, { actor, ip }, vmid, 'vm.snapshot', detail, (client) => client.createSnapshot(vmid, input));
 }
 
 /**
@@ -129,18 +118,8 @@ export async function rollbackSnapshot(
   input: { start?: boolean },
   ip: string,
 ): Promise<{ upid: string }> {
-  const node = await guestNode(db, vmid);
-  const client = await clientFor(db, node, actor.userid);
-  return audited(
-    db,
-    { actor, ip },
-    'vm.rollback',
-    String(vmid),
-    async () => {
-      const { upid } = await client.rollbackSnapshot(vmid, name, input);
-      return started(db, client, node, upid);
-    },
-    { name },
+  return guestTask(db, { actor, ip }, vmid, 'vm.rollback', { name }, (client) =>
+    client.rollbackSnapshot(vmid, name, input),
   );
 }
 
@@ -152,19 +131,7 @@ export async function deleteSnapshot(
   name: string,
   ip: string,
 ): Promise<{ upid: string }> {
-  const node = await guestNode(db, vmid);
-  const client = await clientFor(db, node, actor.userid);
-  return audited(
-    db,
-    { actor, ip },
-    'vm.delsnapshot',
-    String(vmid),
-    async () => {
-      const { upid } = await client.deleteSnapshot(vmid, name);
-      return started(db, client, node, upid);
-    },
-    { name },
-  );
+  return guestTask(db, { actor, ip }, vmid, 'vm.delsnapshot', { name }, (client) => client.deleteSnapshot(vmid, name));
 }
 
 /** Changes a snapshot's description at once (no task, as Proxmox's `PUT .../snapshot/{name}/config`). */
