@@ -27,9 +27,9 @@ function lockOf(g: GuestRow): string | undefined {
 /** A guest's newest CPU (CPUs busy) and memory (bytes) sample, from the metrics of the last minute. */
 export type GuestUsage = { cpu: number; mem: number };
 
-/** The newest usage sample of every guest that reported one within the last minute. */
-export async function guestUsage(db: Db): Promise<Map<number, GuestUsage>> {
-  const rows = await latestAll(db, 'guest');
+/** The newest usage sample of every guest (or of guest `vmid`) that reported one within the last minute. */
+export async function guestUsage(db: Db, vmid?: number): Promise<Map<number, GuestUsage>> {
+  const rows = await latestAll(db, 'guest', undefined, vmid);
   return new Map(rows.map((r) => [Number(r.vmid), { cpu: Number(r.cpu ?? 0), mem: Number(r.mem ?? 0) }]));
 }
 

@@ -350,7 +350,7 @@ export const qemuEndpoints = [
     params: ZVm.strict(),
     handler: async (ctx, p) => {
       const g = await guestOn(ctx, p.node, p.vmid);
-      const r = vmResource(g, (await guestUsage(ctx.db)).get(g.vmid));
+      const r = vmResource(g, (await guestUsage(ctx.db, g.vmid)).get(g.vmid));
       return {
         vmid: g.vmid,
         name: g.name,

@@ -53,18 +53,26 @@ export type Latest = { t: number } & Record<string, number | string | null>;
 
 /**
  * The newest full-resolution sample of every series of a kind, if taken within
- * the last minute (older means its agent stopped reporting: no value). Reads
- * only the last six tier-0 slots, by the primary key's (tier, slot) prefix.
+ * the last minute (older means its agent stopped reporting: no value); with
+ * `id`, only the series whose first key (node name, vmid) is `id`. Reads only
+ * the last six tier-0 slots, by the primary key's (tier, slot) prefix.
  */
-export async function latestAll(db: Db, kind: SeriesKind, now = Math.floor(Date.now() / 1000)): Promise<Latest[]> {
+export async function latestAll(
+  db: Db,
+  kind: SeriesKind,
+  now = Math.floor(Date.now() / 1000),
+  id?: string | number,
+): Promise<Latest[]> {
   const tier0 = TIERS[0];
   const since = now - 60;
   const slots = Array.from({ length: 7 }, (_, i) => slotOf(tier0, now - i * tier0.step));
   const spec = TABLES[kind];
   const keys = spec.keys.map((k) => `"${k.name}"`).join(', ');
+  const only = id === undefined ? '' : ` AND "${spec.keys[0]!.name}" = $2`;
   return db.$queryRawUnsafe<Latest[]>(
     `SELECT DISTINCT ON (${keys}) ${keys}, ts::float8 AS t, ${selectList(kind, 'AVERAGE')} FROM "${spec.table}" ` +
-      `WHERE tier = 0 AND slot IN (${slots.join(', ')}) AND ts >= $1 ORDER BY ${keys}, ts DESC`,
+      `WHERE tier = 0 AND slot IN (${slots.join(', ')}) AND ts >= $1${only} ORDER BY ${keys}, ts DESC`,
     since,
+    ...(id === undefined ? [] : [id]),
   );
 }
