@@ -75,6 +75,11 @@ export function parseVolumeId(volid: string): ParsedVolumeId | null {
   return { storage, content: 'images', vmid, name };
 }
 
+/** The format of an image volume (or its file name), from its extension as parseVolumeId accepts it. */
+export function imageFormat(volume: string): 'qcow2' | 'raw' {
+  return volume.endsWith('.raw') ? 'raw' : 'qcow2';
+}
+
 /** The reverse of parseVolumeId. */
 export function formatVolumeId(v: ParsedVolumeId): string {
   const dir = v.content === 'images' ? String(v.vmid) : v.content;

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { z } from 'zod';
-import { parseVolumeId } from '../contract/common';
+import { imageFormat, parseVolumeId } from '../contract/common';
 import {
   ZAddDiskInput,
   ZCreateGuestInput,
@@ -53,7 +53,7 @@ function assertFreeSlot(config: GuestConfig, slot: DiskSlot): void {
 
 /** A volume of the guest attached again; its format is its file's. */
 function existingDisk(slot: DiskSlot, volume: string): GuestDisk {
-  return { slot, volume, format: volume.endsWith('.raw') ? 'raw' : 'qcow2' };
+  return { slot, volume, format: imageFormat(volume) };
 }
 
 /** The task lock every operation on a guest holds. */
@@ -498,14 +498,7 @@ export class GuestsService {
         await this.d.driver.stop(vmid);
         ctx.log('stopped the guest');
       }
-      for (const volume of await this.volumesOf(vmid)) {
-        try {
-          await storageOf(this.d.storages, volume, 'volume').deleteVolume(volume);
-          ctx.log(`removed ${volume}`);
-        } catch (e) {
-          ctx.warn(`could not remove ${volume}: ${e instanceof Error ? e.message : String(e)}`);
-        }
-      }
+      await this.removeVolumes(await this.volumesOf(vmid), ctx);
       await this.d.store.remove(vmid);
       await this.d.driver.forget(vmid);
       ctx.log(`guest ${vmid} deleted`);

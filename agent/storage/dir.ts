@@ -3,7 +3,13 @@ import { link, mkdir, open, readdir, rm, rmdir, stat, statfs, unlink } from 'nod
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { formatVolumeId, parseVolumeId, type ParsedVolumeId, type VolumeContent } from '../contract/common';
+import {
+  formatVolumeId,
+  imageFormat,
+  parseVolumeId,
+  type ParsedVolumeId,
+  type VolumeContent,
+} from '../contract/common';
 import type { Storage, Volume } from '../contract/storage';
 import { isValidVmid, isValidVolumeName } from '../lib/names';
 import { StorageError } from './errors';
@@ -201,8 +207,7 @@ export class DirStorage {
       );
     }
     if (sizeMiB * MiB === info.virtualSize) return;
-    const format = v.name.endsWith('.raw') ? 'raw' : 'qcow2';
-    await qemuImg.resizeImage(p, format, sizeMiB * MiB);
+    await qemuImg.resizeImage(p, imageFormat(v.name), sizeMiB * MiB);
   }
 
   /**
